@@ -1,0 +1,23 @@
+package org.stbguest.device.api;
+
+/**
+ * Paths of the device-facing HTTP API. A device authenticates every call with its own bearer token
+ * ({@code Authorization: Bearer <token>}), obtained once at enrolment.
+ */
+public final class DeviceApi {
+
+    /** Check-in: POST a {@link CheckIn}, get a {@link DesiredState}. */
+    public static final String CHECK_IN = "/api/device/check-in";
+    /** Reports: POST a {@link DeviceReport}. */
+    public static final String REPORTS = "/api/device/reports";
+    /** One chunk of an image, for unicast repair: GET with the image's root digest and the chunk index. */
+    public static final String CHUNK = "/api/device/images/{rootDigest}/chunks/{index}";
+
+    private DeviceApi() {
+    }
+
+    /** The chunk path for one image and chunk. */
+    public static String chunkPath(org.stbguest.image.Digest rootDigest, int index) {
+        return "/api/device/images/" + rootDigest.hex() + "/chunks/" + index;
+    }
+}

@@ -1,0 +1,94 @@
+package org.stbguest.multicast;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import org.stbguest.multicast.wire.FrameDecoder;
+import org.stbguest.multicast.wire.FrameEncoder;
+
+/**
+ * Builds the Netty datagram channels: a sender bound to the interface's address with the multicast interface and
+ * TTL set, and receivers bound to a group and port and joined on the named interface. Pipelines are
+ * decoder/encoder plus one thin handler.
+ */
+public final class MulticastChannels {
+
+    private static final FrameEncoder ENCODER = new FrameEncoder();
+
+    private MulticastChannels() {
+    }
+
+    /** An event loop group for datagram channels; one is enough for many receivers. */
+    public static EventLoopGroup newEventLoopGroup(int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+    }
+
+    /**
+     * Opens a sender channel on the settings' interface, TTL 1, loopback delivery on. Give it an event loop group of
+     * its own: a paced sender keeps its loop busy with writes, and receivers sharing that loop would starve.
+     */
+    public static DatagramChannel openSender(EventLoopGroup group, MulticastSettings settings) throws InterruptedException {
+        Bootstrap b = new Bootstrap()
+                .group(group)
+                .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+                .option(ChannelOption.IP_MULTICAST_IF, settings.networkInterface())
+                .option(ChannelOption.IP_MULTICAST_TTL, settings.ttl())
+                .option(ChannelOption.IP_MULTICAST_LOOP_DISABLED, false)
+                .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel ch) {
+                        ch.pipeline().addLast("frameEncoder", ENCODER);
+                    }
+                });
+        return (DatagramChannel) b.bind(new InetSocketAddress(settings.ipv4Address(), 0)).sync().channel();
+    }
+
+    /**
+     * Opens a receiver bound to {@code group:port} (binding to the group keeps other groups' traffic out) and joins
+     * the group on the settings' interface. Several receivers in one process may share a group and port.
+     */
+    public static DatagramChannel openReceiver(EventLoopGroup eventLoops, MulticastSettings settings, InetAddress group,
+                                               int port, FrameDecoder decoder, ChannelHandler handler)
+            throws InterruptedException {
+        if (!group.isMulticastAddress()) {
+            throw new IllegalArgumentException(group + " is not a multicast address");
+        }
+        Bootstrap b = new Bootstrap()
+                .group(eventLoops)
+                .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+                .option(ChannelOption.IP_MULTICAST_IF, settings.networkInterface())
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel ch) {
+                        ch.pipeline().addLast("frameDecoder", decoder).addLast("handler", handler);
+                    }
+                });
+        DatagramChannel ch = (DatagramChannel) b.bind(new InetSocketAddress(group, port)).sync().channel();
+        try {
+            ch.joinGroup(new InetSocketAddress(group, port), settings.networkInterface()).sync();
+        } catch (RuntimeException | InterruptedException e) {
+            ch.close();
+            throw e;
+        }
+        return ch;
+    }
+
+    static void closeQuietly(Channel ch) {
+        if (ch != null) {
+            ch.close().awaitUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package org.stbguest.multicast;
+
+import java.net.Inet4Address;
+import java.time.Duration;
+import org.stbguest.image.Digest;
+
+/**
+ * How one image goes on the air: its data group and port, the control group where it is announced, the symbol
+ * size, the rate (a cable channel has a fixed bit rate) and the carousel bounds (cycles and total time), so every
+ * transmission stops by itself.
+ */
+public record TransmissionPlan(long transmissionId, Digest rootDigest, Inet4Address dataGroup, int dataPort,
+                               Inet4Address controlGroup, int controlPort, int symbolSize, long rateBitsPerSecond,
+                               int maxCycles, Duration maxDuration) {
+
+    public TransmissionPlan {
+        if (!dataGroup.isMulticastAddress() || !controlGroup.isMulticastAddress()) {
+            throw new IllegalArgumentException("data and control groups must be multicast addresses");
+        }
+        if (rateBitsPerSecond < 8_000) {
+            throw new IllegalArgumentException("rate must be at least 8 kbit/s, got " + rateBitsPerSecond);
+        }
+        if (maxCycles < 1) {
+            throw new IllegalArgumentException("at least one carousel cycle is needed");
+        }
+        if (maxDuration == null || maxDuration.isNegative() || maxDuration.isZero()) {
+            throw new IllegalArgumentException("a positive maximum duration is needed");
+        }
+    }
+
+    /** Number of symbols for an image of {@code size} bytes. */
+    public int symbolCount(long size) {
+        return Math.toIntExact(Math.max(1, (size + symbolSize - 1) / symbolSize));
+    }
+}

@@ -1,0 +1,25 @@
+package org.stbguest.multicast.wire;
+
+/** Constants of wire format v1. */
+public final class WireFormat {
+
+    /** "ST": first two bytes of every datagram. */
+    public static final short MAGIC = 0x5354;
+    /** The wire format version this code speaks. */
+    public static final byte VERSION = 1;
+    /** Frame type of {@link DataFrame}. */
+    public static final byte TYPE_DATA = 1;
+    /** Frame type of {@link AnnounceFrame}. */
+    public static final byte TYPE_ANNOUNCE = 2;
+    /** Bytes before the payload of a data frame: magic, version, type, transmission id, index, count, length. */
+    public static final int DATA_HEADER = 2 + 1 + 1 + 8 + 4 + 4 + 2;
+    /** Size of an announce frame. */
+    public static final int ANNOUNCE_SIZE = 2 + 1 + 1 + 8 + 32 + 4 + 2 + 8 + 2;
+    /** Largest symbol payload: keeps a datagram under 64 KiB. */
+    public static final int MAX_PAYLOAD = 65000;
+    /** Default symbol payload: a data datagram then fits a 1500-byte Ethernet MTU. */
+    public static final int DEFAULT_SYMBOL_SIZE = 1400;
+
+    private WireFormat() {
+    }
+}

@@ -1,0 +1,91 @@
+package org.stbguest.multicast.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.DefaultAddressedEnvelope;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.stbguest.image.Digest;
+
+class FrameCodecTest {
+
+    private static final InetSocketAddress GROUP = new InetSocketAddress("239.255.42.2", 5001);
+
+    @Test
+    void dataFrameRoundTrips() {
+        byte[] payload = new byte[1400];
+        new Random(1).nextBytes(payload);
+        assertRoundTrip(new DataFrame(0x1122334455L, 17, 900, payload));
+    }
+
+    @Test
+    void announceFrameRoundTrips() throws Exception {
+        assertRoundTrip(new AnnounceFrame(9, Digest.sha256(new byte[] {7}),
+                (Inet4Address) InetAddress.getByName("239.255.42.2"), 5001, 123_456_789L, 1400));
+    }
+
+    @Test
+    void malformedAndForeignDatagramsAreDroppedAndCounted() {
+        FrameDecoder decoder = new FrameDecoder();
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        Random random = new Random(5);
+        int sent = 0;
+        for (int i = 0; i < 2000; i++) {
+            byte[] junk = new byte[random.nextInt(80)];
+            random.nextBytes(junk);
+            if (i % 3 == 0 && junk.length > 4) {
+                junk[0] = 0x53;
+                junk[1] = 0x54;
+                junk[2] = 1;
+                junk[3] = (byte) (1 + random.nextInt(2));
+            }
+            channel.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(junk), GROUP));
+            sent++;
+        }
+        Object o;
+        int decoded = 0;
+        while ((o = channel.readInbound()) != null) {
+            decoded++;
+            assertThat(o).isInstanceOf(Frame.class);
+        }
+        assertThat(decoder.dropped() + decoded).isEqualTo(sent);
+        assertThat(decoder.dropped()).isGreaterThan(sent - 50);
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void dataFrameWithLengthFieldDisagreeingWithDatagramIsDropped() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameEncoder());
+        channel.writeOutbound(new DefaultAddressedEnvelope<Frame, InetSocketAddress>(
+                new DataFrame(1, 0, 1, new byte[] {1, 2, 3}), GROUP));
+        DatagramPacket packet = channel.readOutbound();
+        ByteBuf truncated = packet.content().copy(0, packet.content().readableBytes() - 1);
+        packet.release();
+        try {
+            assertThat(FrameDecoder.decode(truncated)).isNull();
+        } finally {
+            truncated.release();
+        }
+        assertFalse(channel.finish());
+    }
+
+    private static void assertRoundTrip(Frame frame) {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameEncoder(), new FrameDecoder());
+        channel.writeOutbound(new DefaultAddressedEnvelope<>(frame, GROUP));
+        DatagramPacket packet = channel.readOutbound();
+        assertThat(packet.recipient()).isEqualTo(GROUP);
+        assertThat(packet.content().readableBytes()).isEqualTo(FrameEncoder.encodedSize(frame));
+        channel.writeInbound(packet);
+        Frame back = channel.readInbound();
+        assertThat(back).isEqualTo(frame);
+        assertFalse(channel.finish());
+    }
+}
