@@ -1,0 +1,44 @@
+package org.stbguest.agent;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.stbguest.image.ManifestVerifier;
+import org.stbguest.multicast.MulticastSettings;
+
+/**
+ * One box's configuration: identity and credentials, the server, its hardware model and guest roles, the pinned
+ * release keys that decide which images it trusts, where multicast is received, and its timing.
+ *
+ * @param controlGroup control-group address for announcements, or null to rely on check-ins only
+ * @param stageTimeout how long to listen to a transmission before repairing the rest by unicast
+ * @param bootTries    trial boots of a new image before falling back
+ */
+public record AgentConfig(UUID deviceId, String token, URI server, String hardwareModel, List<String> roles,
+                          ManifestVerifier trust, Path stateDir, MulticastSettings multicast, String controlGroup,
+                          int controlPort, Duration defaultCheckInInterval, Duration stageTimeout, int bootTries) {
+
+    public AgentConfig {
+        if (deviceId == null || token == null || token.isBlank() || server == null) {
+            throw new IllegalArgumentException("device id, token and server are required");
+        }
+        if (hardwareModel == null || roles == null || roles.isEmpty()) {
+            throw new IllegalArgumentException("hardware model and at least one role are required");
+        }
+        if (trust == null) {
+            throw new IllegalArgumentException("pinned release keys are required: a box trusts nothing by default");
+        }
+        if (bootTries < 1) {
+            throw new IllegalArgumentException("boot tries must be >= 1");
+        }
+        roles = List.copyOf(roles);
+    }
+
+    @Override
+    public String toString() {
+        return "AgentConfig[deviceId=" + deviceId + ", model=" + hardwareModel + ", roles=" + roles + ", server=" + server
+                + ", token=***]";
+    }
+}

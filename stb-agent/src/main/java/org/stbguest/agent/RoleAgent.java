@@ -1,0 +1,297 @@
+package org.stbguest.agent;
+
+import java.io.IOException;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.stbguest.agent.hypervisor.BootOutcome;
+import org.stbguest.agent.hypervisor.BootRequest;
+import org.stbguest.agent.hypervisor.Hypervisor;
+import org.stbguest.agent.slot.BootControlStore;
+import org.stbguest.agent.slot.SlotPair;
+import org.stbguest.agent.slot.SlotState;
+import org.stbguest.agent.storage.FileSlotStorage;
+import org.stbguest.agent.storage.SlotStorage;
+import org.stbguest.device.api.DeviceReport;
+import org.stbguest.device.api.ImageOffer;
+import org.stbguest.device.api.ReportType;
+import org.stbguest.device.api.RoleDirective;
+import org.stbguest.device.api.Slot;
+import org.stbguest.image.Digest;
+import org.stbguest.image.ImageVerificationException;
+import org.stbguest.image.Manifest;
+import org.stbguest.multicast.TransmissionReceiver;
+
+/**
+ * Drives one guest role of one box towards its desired state: stages an offered image into the inactive slot
+ * (multicast, then unicast repair of whatever is still missing), and switches the running slot on trial when the
+ * server asks for an image the other slot holds. All decisions on boot control are the {@link SlotPair}'s; this
+ * class orchestrates and persists after every transition.
+ */
+final class RoleAgent {
+
+    private static final Logger log = LoggerFactory.getLogger(RoleAgent.class);
+
+    private final String role;
+    private final AgentConfig config;
+    private final AgentRuntime runtime;
+    private final ServerClient client;
+    private final Hypervisor hypervisor;
+    private final SlotStorage storage;
+    private final BootControlStore store;
+    private final Consumer<DeviceReport> reporter;
+    private final Set<Digest> refused = new HashSet<>();
+    private SlotPair pair;
+    private Staging staging;
+
+    RoleAgent(String role, AgentConfig config, AgentRuntime runtime, ServerClient client, Hypervisor hypervisor,
+              SlotStorage storage, BootControlStore store, Consumer<DeviceReport> reporter) throws IOException {
+        this.role = role;
+        this.config = config;
+        this.runtime = runtime;
+        this.client = client;
+        this.hypervisor = hypervisor;
+        this.storage = storage;
+        this.store = store;
+        this.reporter = reporter;
+        this.pair = store.load(role).orElseGet(() -> SlotPair.empty(role));
+    }
+
+    synchronized SlotPair pair() {
+        return SlotPair.restore(pair.snapshot());
+    }
+
+    synchronized void provisionFactoryImage(Manifest manifest, byte[] image) throws IOException {
+        try (SlotStorage.SlotWriter w = storage.openForWrite(Slot.A, manifest)) {
+            for (int i = 0; i < manifest.chunkDigests().size(); i++) {
+                int from = i * manifest.chunkSize();
+                byte[] chunk = java.util.Arrays.copyOfRange(image, from, from + manifest.chunkLength(i));
+                manifest.verifyChunk(i, chunk, 0, chunk.length);
+                w.writeChunk(i, chunk);
+            }
+            w.sync();
+        }
+        storage.verify(Slot.A, manifest);
+        pair.provisionFactoryImage(manifest);
+        store.save(pair);
+    }
+
+    synchronized void apply(RoleDirective directive) throws IOException, InterruptedException {
+        Digest wanted = directive.activate();
+        if (wanted != null && !wanted.equals(pair.activeDigest().orElse(null))) {
+            Optional<Slot> holder = pair.slotHolding(wanted);
+            if (holder.isPresent()) {
+                activate(holder.get());
+                return;
+            }
+        }
+        if (directive.stage() != null) {
+            ensureStaging(directive.stage());
+        }
+    }
+
+    synchronized void close() {
+        if (staging != null) {
+            staging.cancel();
+            staging = null;
+        }
+    }
+
+    private void ensureStaging(ImageOffer offer) throws IOException {
+        Manifest manifest;
+        Digest claimed;
+        try {
+            claimed = offer.manifest().unverifiedManifest().rootDigest();
+        } catch (ImageVerificationException e) {
+            log.warn("event=offer_malformed device={} role={} reason={}", config.deviceId(), role, e.getMessage());
+            return;
+        }
+        if (refused.contains(claimed) || pair.slotHolding(claimed).isPresent()) {
+            return;
+        }
+        if (staging != null && staging.manifest.rootDigest().equals(claimed)) {
+            return;
+        }
+        try {
+            manifest = config.trust().verifyFor(offer.manifest(), role, config.hardwareModel());
+            if (manifest.securityVersion() < pair.securityFloor()) {
+                throw new ImageVerificationException(ImageVerificationException.Reason.BELOW_SECURITY_FLOOR,
+                        "security version " + manifest.securityVersion() + " is below the floor " + pair.securityFloor());
+            }
+        } catch (ImageVerificationException e) {
+            refused.add(claimed);
+            log.warn("event=image_refused device={} role={} image={} reason={} detail={}", config.deviceId(), role,
+                    claimed.shortHex(), e.reason(), e.getMessage());
+            reporter.accept(new DeviceReport(ReportType.STAGE_FAILED, role, claimed, null, e.reason() + ": " + e.getMessage()));
+            return;
+        }
+        if (staging != null) {
+            staging.cancel();
+        }
+        Slot target = pair.beginStaging(manifest);
+        store.save(pair);
+        staging = new Staging(manifest, target, storage.openForWrite(target, manifest));
+        staging.start(offer);
+    }
+
+    private void activate(Slot target) throws IOException, InterruptedException {
+        SlotState wanted = pair.slot(target);
+        Optional<Slot> previous = pair.active();
+        pair.setActiveForTrial(target, config.bootTries());
+        store.save(pair);
+        String lastFailure = "nothing bootable";
+        for (int attempt = 0; attempt <= config.bootTries() + 1; attempt++) {
+            Optional<Slot> boot = pair.selectBootSlot();
+            store.save(pair);
+            if (boot.isEmpty()) {
+                break;
+            }
+            SlotState s = pair.slot(boot.get());
+            Slot booted = boot.get();
+            BootOutcome outcome = hypervisor.boot(new BootRequest(role, booted, s.digest(), s.version(),
+                    storage instanceof FileSlotStorage f ? f.file(booted) : null));
+            if (outcome.healthy()) {
+                pair.markSuccessful(booted);
+                store.save(pair);
+                if (booted == target) {
+                    log.info("event=slot_committed device={} role={} slot={} version={} image={}", config.deviceId(), role,
+                            booted, s.version(), s.digest().shortHex());
+                    reporter.accept(new DeviceReport(ReportType.ACTIVATED, role, s.digest(), booted, null));
+                } else {
+                    log.warn("event=fell_back device={} role={} wanted={} running={} reason={}", config.deviceId(), role,
+                            wanted.digest().shortHex(), s.digest().shortHex(), lastFailure);
+                    refused.add(wanted.digest());
+                    reporter.accept(new DeviceReport(ReportType.BOOT_FAILED, role, wanted.digest(), target, lastFailure));
+                }
+                return;
+            }
+            lastFailure = outcome.detail();
+            if (pair.slot(booted).triesRemaining() == 0) {
+                pair.markUnbootable(booted);
+                store.save(pair);
+            }
+        }
+        log.error("event=no_bootable_slot device={} role={} previous={} reason={}", config.deviceId(), role,
+                previous.orElse(null), lastFailure);
+        reporter.accept(new DeviceReport(ReportType.BOOT_FAILED, role, wanted.digest(), target, lastFailure));
+    }
+
+    private synchronized void finishStaging(Staging s) {
+        if (staging != s || s.cancelled) {
+            return;
+        }
+        staging = null;
+        try {
+            s.writer.sync();
+            s.writer.close();
+            storage.verify(s.target, s.manifest);
+            pair.staged(s.target, s.manifest);
+            store.save(pair);
+            log.info("event=image_staged device={} role={} slot={} version={} image={} multicast_chunks={} repaired_chunks={}",
+                    config.deviceId(), role, s.target, s.manifest.version(), s.manifest.rootDigest().shortHex(),
+                    s.multicastChunks, s.repairedChunks);
+            reporter.accept(new DeviceReport(ReportType.STAGED, role, s.manifest.rootDigest(), s.target, null));
+        } catch (IOException | RuntimeException e) {
+            failStaging(s, e);
+        }
+    }
+
+    private synchronized void failStaging(Staging s, Throwable e) {
+        if (staging == s) {
+            staging = null;
+        }
+        s.cancel();
+        log.warn("event=staging_failed device={} role={} image={} error={}", config.deviceId(), role,
+                s.manifest.rootDigest().shortHex(), e.toString());
+        reporter.accept(new DeviceReport(ReportType.STAGE_FAILED, role, s.manifest.rootDigest(), s.target, e.toString()));
+    }
+
+    /** One image being written into one slot. */
+    private final class Staging {
+        final Manifest manifest;
+        final Slot target;
+        final SlotStorage.SlotWriter writer;
+        volatile boolean cancelled;
+        volatile TransmissionReceiver receiver;
+        int multicastChunks;
+        int repairedChunks;
+
+        Staging(Manifest manifest, Slot target, SlotStorage.SlotWriter writer) {
+            this.manifest = manifest;
+            this.target = target;
+            this.writer = writer;
+        }
+
+        void start(ImageOffer offer) {
+            if (offer.transmission() == null) {
+                BitSet all = new BitSet();
+                all.set(0, manifest.chunkDigests().size());
+                runtime.workers().execute(() -> repairThenFinish(all));
+                return;
+            }
+            try {
+                receiver = TransmissionReceiver.start(runtime.eventLoops(), config.multicast(), offer.transmission(),
+                        manifest, new BitSet(), writer::writeChunk, runtime.workers());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failStaging(this, e);
+                return;
+            } catch (IOException | RuntimeException e) {
+                failStaging(this, e);
+                return;
+            }
+            receiver.completion()
+                    .orTimeout(config.stageTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .whenCompleteAsync((ok, error) -> {
+                        TransmissionReceiver r = receiver;
+                        r.close();
+                        multicastChunks = r.chunksVerified();
+                        if (error == null) {
+                            finishStaging(this);
+                        } else if (error instanceof java.util.concurrent.TimeoutException) {
+                            repairThenFinish(r.missingChunks());
+                        } else {
+                            failStaging(this, error);
+                        }
+                    }, runtime.workers());
+        }
+
+        private void repairThenFinish(BitSet missing) {
+            try {
+                for (int c = missing.nextSetBit(0); c >= 0; c = missing.nextSetBit(c + 1)) {
+                    if (cancelled) {
+                        return;
+                    }
+                    byte[] chunk = client.fetchChunk(manifest.rootDigest(), c);
+                    manifest.verifyChunk(c, chunk, 0, chunk.length);
+                    writer.writeChunk(c, chunk);
+                    repairedChunks++;
+                }
+                finishStaging(this);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failStaging(this, e);
+            } catch (IOException | RuntimeException e) {
+                failStaging(this, e);
+            }
+        }
+
+        void cancel() {
+            cancelled = true;
+            TransmissionReceiver r = receiver;
+            if (r != null) {
+                r.close();
+            }
+            try {
+                writer.close();
+            } catch (IOException e) {
+                log.debug("event=writer_close_failed error={}", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package org.stbguest.agent;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.stbguest.agent.hypervisor.Hypervisor;
+import org.stbguest.agent.slot.BootControlStore;
+import org.stbguest.agent.slot.SlotPair;
+import org.stbguest.agent.storage.SlotStorage;
+import org.stbguest.device.api.CheckIn;
+import org.stbguest.device.api.DesiredState;
+import org.stbguest.device.api.DeviceReport;
+import org.stbguest.device.api.RoleDirective;
+import org.stbguest.device.api.RoleStatus;
+import org.stbguest.image.ImageVerificationException;
+import org.stbguest.image.Manifest;
+import org.stbguest.image.SignedManifest;
+import org.stbguest.multicast.AnnouncementListener;
+
+/**
+ * The set-top box agent: checks in with the operator server on a schedule (and at once when an announcement on the
+ * control group hints that something is on the air), applies the desired state to each guest role, and reports
+ * what happened. One instance per box; the simulator runs many on a shared {@link AgentRuntime}.
+ */
+public final class StbAgent implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StbAgent.class);
+    private static final long MAX_BACKOFF_MILLIS = 30_000;
+
+    private final AgentConfig config;
+    private final AgentRuntime runtime;
+    private final ServerClient client;
+    private final Map<String, RoleAgent> roles = new LinkedHashMap<>();
+    private final AtomicBoolean checkInQueued = new AtomicBoolean();
+    private volatile boolean closed;
+    private volatile ScheduledFuture<?> next;
+    private volatile AnnouncementListener listener;
+    private long failures;
+
+    private StbAgent(AgentConfig config, AgentRuntime runtime, Hypervisor hypervisor,
+                     Function<String, SlotStorage> storageForRole) throws IOException {
+        this.config = config;
+        this.runtime = runtime;
+        this.client = new ServerClient(runtime.http(), config.server(), config.token(), Duration.ofSeconds(10));
+        BootControlStore store = new BootControlStore(config.stateDir());
+        for (String role : config.roles()) {
+            roles.put(role, new RoleAgent(role, config, runtime, client, hypervisor, storageForRole.apply(role), store,
+                    this::reportAsync));
+        }
+    }
+
+    /** Creates an agent; its boot-control state is loaded from {@code config.stateDir()} if present. */
+    public static StbAgent create(AgentConfig config, AgentRuntime runtime, Hypervisor hypervisor,
+                                  Function<String, SlotStorage> storageForRole) throws IOException {
+        return new StbAgent(config, runtime, hypervisor, storageForRole);
+    }
+
+    /**
+     * Writes a factory image into slot A as the running, committed image, after checking it against the pinned
+     * release keys. Done once, at manufacturing.
+     */
+    public void provisionFactoryImage(String role, SignedManifest signed, byte[] image) throws IOException {
+        Manifest manifest = config.trust().verifyFor(signed, role, config.hardwareModel());
+        if (manifest.size() != image.length) {
+            throw new ImageVerificationException(ImageVerificationException.Reason.TRUNCATED,
+                    "factory image has " + image.length + " bytes, manifest says " + manifest.size());
+        }
+        roleAgent(role).provisionFactoryImage(manifest, image);
+    }
+
+    /** Starts checking in (at once) and, if configured, listening for announcements. */
+    public void start() throws InterruptedException, IOException {
+        if (config.controlGroup() != null) {
+            listener = AnnouncementListener.start(runtime.eventLoops(), config.multicast(),
+                    InetAddress.getByName(config.controlGroup()), config.controlPort(), a -> checkInSoon());
+        }
+        checkInSoon();
+    }
+
+    /** Asks for a check-in as soon as possible; requests made while one is queued are merged. */
+    public void checkInSoon() {
+        schedule(0);
+    }
+
+    /** A copy of one role's slot pair, for status and tests. */
+    public SlotPair slotPair(String role) {
+        return roleAgent(role).pair();
+    }
+
+    /** Current status of every role, as sent at check-in. */
+    public List<RoleStatus> status() {
+        List<RoleStatus> out = new ArrayList<>();
+        for (RoleAgent r : roles.values()) {
+            out.add(r.pair().status());
+        }
+        return out;
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        ScheduledFuture<?> n = next;
+        if (n != null) {
+            n.cancel(false);
+        }
+        AnnouncementListener l = listener;
+        if (l != null) {
+            l.close();
+        }
+        roles.values().forEach(RoleAgent::close);
+    }
+
+    private void schedule(long delayMillis) {
+        if (closed || !checkInQueued.compareAndSet(false, true)) {
+            return;
+        }
+        ScheduledFuture<?> previous = next;
+        next = runtime.scheduler().schedule(() -> runtime.workers().execute(this::checkIn), delayMillis, TimeUnit.MILLISECONDS);
+        if (previous != null && delayMillis == 0) {
+            previous.cancel(false);
+        }
+    }
+
+    private synchronized void checkIn() {
+        checkInQueued.set(false);
+        if (closed) {
+            return;
+        }
+        long nextDelay;
+        try {
+            DesiredState desired = client.checkIn(new CheckIn(status()));
+            for (RoleDirective d : desired.roles()) {
+                RoleAgent r = roles.get(d.role());
+                if (r != null) {
+                    r.apply(d);
+                }
+            }
+            failures = 0;
+            nextDelay = desired.checkInIntervalMillis() > 0 ? desired.checkInIntervalMillis()
+                    : config.defaultCheckInInterval().toMillis();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (IOException | RuntimeException e) {
+            failures++;
+            nextDelay = Math.min(MAX_BACKOFF_MILLIS, config.defaultCheckInInterval().toMillis() * (1L << Math.min(failures, 5)));
+            log.warn("event=check_in_failed device={} failures={} retry_ms={} error={}", config.deviceId(), failures,
+                    nextDelay, e.getMessage());
+        }
+        schedule(nextDelay);
+    }
+
+    private void reportAsync(DeviceReport report) {
+        if (closed) {
+            return;
+        }
+        runtime.workers().execute(() -> {
+            try {
+                client.report(report);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException | RuntimeException e) {
+                // the next check-in carries the same state, so a lost report costs only latency
+                log.warn("event=report_failed device={} type={} error={}", config.deviceId(), report.type(), e.getMessage());
+            }
+        });
+    }
+
+    private RoleAgent roleAgent(String role) {
+        RoleAgent r = roles.get(role);
+        if (r == null) {
+            throw new IllegalArgumentException("this box has no guest role " + role + " (roles: " + roles.keySet() + ")");
+        }
+        return r;
+    }
+}

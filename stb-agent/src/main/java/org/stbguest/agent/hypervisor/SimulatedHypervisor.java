@@ -1,0 +1,26 @@
+package org.stbguest.agent.hypervisor;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.stbguest.image.Digest;
+
+/**
+ * An in-process, deterministic hypervisor for simulated fleets: every image boots healthy unless the scenario
+ * says it fails. Instant, so tens of thousands of boxes fit in one JVM.
+ */
+public final class SimulatedHypervisor implements Hypervisor {
+
+    private final Map<Digest, String> failures = new ConcurrentHashMap<>();
+
+    /** Makes every boot of this image fail with the given reason. */
+    public SimulatedHypervisor failing(Digest image, String reason) {
+        failures.put(image, reason);
+        return this;
+    }
+
+    @Override
+    public BootOutcome boot(BootRequest request) {
+        String failure = failures.get(request.digest());
+        return failure == null ? BootOutcome.ok() : BootOutcome.failed(failure);
+    }
+}
