@@ -1,0 +1,47 @@
+package org.stbguest.operator;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Server settings ({@code stb.*}, or environment variables such as {@code STB_DATA_DIR}).
+ *
+ * @param dataDir         where the embedded PostgreSQL, chunks and keys live
+ * @param maxImageSize    uploads above this get HTTP 413
+ * @param checkInInterval how often boxes are told to check in
+ * @param rolloutTick     how often rollouts are advanced and the guard looks
+ * @param multicast       data group, port base, symbol size and rate given to transmissions
+ */
+@ConfigurationProperties("stb")
+public record StbProperties(
+        @DefaultValue("./data") Path dataDir,
+        @DefaultValue("2GB") DataSize maxImageSize,
+        @DefaultValue("60s") Duration checkInInterval,
+        @DefaultValue("2s") Duration rolloutTick,
+        @DefaultValue Multicast multicast,
+        @DefaultValue Keys keys) {
+
+    /** Multicast parameters handed to the distributor and to boxes. */
+    public record Multicast(@DefaultValue("239.255.42.2") String dataGroup,
+                            @DefaultValue("42000") int dataPortBase,
+                            @DefaultValue("1400") int symbolSize,
+                            @DefaultValue("100000000") long rateBitsPerSecond) {
+    }
+
+    /**
+     * Server-side signing keys.
+     *
+     * @param passphrase encrypts the release key at rest; when empty a random one is created in
+     *                   {@code <data-dir>/keys/passphrase} (development only: set {@code STB_KEYS_PASSPHRASE})
+     */
+    public record Keys(@DefaultValue("") String passphrase) {
+
+        @Override
+        public String toString() {
+            return "Keys[passphrase=***]";
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package org.stbguest.operator.audit;
+
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Records every operator action; joins the caller's transaction so an action and its audit row commit together. */
+@Service
+public class AuditLog {
+
+    private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
+
+    private final AuditEventRepository repository;
+    private final Clock clock;
+
+    AuditLog(AuditEventRepository repository, Clock clock) {
+        this.repository = repository;
+        this.clock = clock;
+    }
+
+    /** Records an action by {@code actor} on {@code target}. Never pass secrets in {@code detail}. */
+    @Transactional(propagation = Propagation.REQUIRED)
+    public void record(String actor, String action, String target, String detail) {
+        repository.save(new AuditEvent(actor, action, target, detail, clock.instant()));
+        log.info("event=audit actor={} action={} target={}", actor, action, target);
+    }
+
+    /** The most recent events, newest first. */
+    @Transactional(readOnly = true)
+    public List<AuditEvent> recent(int limit) {
+        return repository.findAll(PageRequest.of(0, Math.max(1, Math.min(limit, 1000)),
+                Sort.by(Sort.Direction.DESC, "id"))).getContent();
+    }
+}

@@ -1,0 +1,62 @@
+package org.stbguest.operator.device;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.UUID;
+
+/** An enrolled box. Its token is stored only as a SHA-256 hash. */
+@Entity
+@Table(name = "device")
+class DeviceEntity {
+
+    @Id
+    private UUID id;
+    @Column(nullable = false, unique = true)
+    private String serial;
+    @Column(name = "hardware_model", nullable = false)
+    private String hardwareModel;
+    @Column(name = "token_hash", nullable = false, unique = true)
+    private String tokenHash;
+    @Column(name = "enrolled_at", nullable = false)
+    private Instant enrolledAt;
+    @Column(name = "last_check_in")
+    private Instant lastCheckIn;
+
+    protected DeviceEntity() {
+    }
+
+    DeviceEntity(UUID id, String serial, String hardwareModel, String tokenHash, Instant enrolledAt) {
+        this.id = id;
+        this.serial = serial;
+        this.hardwareModel = hardwareModel;
+        this.tokenHash = tokenHash;
+        this.enrolledAt = enrolledAt;
+    }
+
+    UUID id() {
+        return id;
+    }
+
+    String serial() {
+        return serial;
+    }
+
+    String hardwareModel() {
+        return hardwareModel;
+    }
+
+    Instant enrolledAt() {
+        return enrolledAt;
+    }
+
+    Instant lastCheckIn() {
+        return lastCheckIn;
+    }
+
+    void checkedIn(Instant at) {
+        this.lastCheckIn = at;
+    }
+}

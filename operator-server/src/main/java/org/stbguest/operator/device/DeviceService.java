@@ -1,0 +1,147 @@
+package org.stbguest.operator.device;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.stbguest.device.api.CheckIn;
+import org.stbguest.device.api.Enrollment;
+import org.stbguest.device.api.RoleStatus;
+import org.stbguest.device.api.SlotStatus;
+import org.stbguest.image.Digest;
+import org.stbguest.operator.audit.AuditLog;
+import org.stbguest.operator.security.DevicePrincipal;
+import org.stbguest.operator.security.DeviceTokenAuthenticator;
+import org.stbguest.operator.web.ApiException;
+
+/** The device registry: enrolment with per-device tokens, authentication, and what each device last reported. */
+@Service
+public class DeviceService implements DeviceTokenAuthenticator {
+
+    private static final Pattern SERIAL = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final Pattern MODEL = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final DeviceRepository devices;
+    private final DeviceRoleStateRepository states;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    DeviceService(DeviceRepository devices, DeviceRoleStateRepository states, AuditLog audit, Clock clock) {
+        this.devices = devices;
+        this.states = states;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** Enrols a box; the returned token is shown once and stored only as a hash. */
+    @Transactional
+    public Enrollment enroll(String serial, String hardwareModel, String actor) {
+        if (serial == null || !SERIAL.matcher(serial).matches()) {
+            throw new ApiException.BadRequest("invalid-serial", "serial must match " + SERIAL.pattern());
+        }
+        if (hardwareModel == null || !MODEL.matcher(hardwareModel).matches()) {
+            throw new ApiException.BadRequest("invalid-model", "hardware model must match " + MODEL.pattern());
+        }
+        if (devices.existsBySerial(serial)) {
+            throw new ApiException.Conflict("device-exists", "a device with serial " + serial + " is already enrolled");
+        }
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        String token = "stbd_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        UUID id = UUID.randomUUID();
+        devices.save(new DeviceEntity(id, serial, hardwareModel, hash(token), clock.instant()));
+        audit.record(actor, "device.enroll", "device/" + id, "serial=" + serial + " model=" + hardwareModel);
+        return new Enrollment(id, serial, hardwareModel, token);
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public Optional<DevicePrincipal> authenticate(String token) {
+        if (token == null || token.isEmpty() || token.length() > 200) {
+            return Optional.empty();
+        }
+        return devices.findByTokenHash(hash(token)).map(d -> new DevicePrincipal(d.id(), d.hardwareModel()));
+    }
+
+    /** Records what a device reports at check-in. */
+    @Transactional
+    public void recordCheckIn(UUID deviceId, CheckIn checkIn) {
+        DeviceEntity d = devices.findById(deviceId)
+                .orElseThrow(() -> new ApiException.NotFound("device-not-found", "no device " + deviceId));
+        d.checkedIn(clock.instant());
+        for (RoleStatus r : checkIn.roles()) {
+            var key = new DeviceRoleState.Key(deviceId, r.role());
+            DeviceRoleState s = states.findById(key).orElseGet(() -> new DeviceRoleState(key));
+            String active = r.activeDigest() == null ? null : r.activeDigest().hex();
+            String other = r.slots().stream()
+                    .filter(slot -> slot.digest() != null && slot.slot() != r.activeSlot())
+                    .map(SlotStatus::digest).map(Digest::hex).findFirst().orElse(null);
+            s.update(active, other, clock.instant());
+            states.save(s);
+        }
+    }
+
+    /** Devices of these models, the targets of an image built for them. */
+    @Transactional(readOnly = true)
+    public long countTargets(Collection<String> models) {
+        return devices.countByHardwareModelIn(models);
+    }
+
+    /** Target devices running {@code digest} for {@code role}. */
+    @Transactional(readOnly = true)
+    public long countRunning(String role, Digest digest, Collection<String> models) {
+        return states.countActive(role, digest.hex(), models);
+    }
+
+    /** Target devices holding {@code digest} for {@code role} in either slot. */
+    @Transactional(readOnly = true)
+    public long countHolding(String role, Digest digest, Collection<String> models) {
+        return states.countHolding(role, digest.hex(), models);
+    }
+
+    /** How many devices run each image of a role (null key: none). */
+    @Transactional(readOnly = true)
+    public Map<String, Long> versionMix(String role) {
+        Map<String, Long> mix = new LinkedHashMap<>();
+        for (Object[] row : states.versionMix(role)) {
+            mix.put((String) row[0], (Long) row[1]);
+        }
+        return mix;
+    }
+
+    @Transactional(readOnly = true)
+    public Optional<DeviceView> find(UUID id) {
+        return devices.findById(id).map(this::view);
+    }
+
+    @Transactional(readOnly = true)
+    public Optional<DeviceView> findBySerial(String serial) {
+        return devices.findBySerial(serial).map(this::view);
+    }
+
+    @Transactional(readOnly = true)
+    public List<DeviceView> list() {
+        return devices.findAll().stream().map(this::view).toList();
+    }
+
+    private DeviceView view(DeviceEntity d) {
+        Map<String, String> active = new LinkedHashMap<>();
+        for (DeviceRoleState s : states.findByKeyDeviceId(d.id())) {
+            active.put(s.key().role(), s.activeDigest());
+        }
+        return new DeviceView(d.id(), d.serial(), d.hardwareModel(), d.enrolledAt(), d.lastCheckIn(), active);
+    }
+
+    static String hash(String token) {
+        return Digest.sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex();
+    }
+}

@@ -1,0 +1,108 @@
+package org.stbguest.operator.image;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import org.stbguest.image.Manifest;
+
+/** A stored, signed image: its manifest's canonical bytes and signatures, and its lifecycle state. */
+@Entity
+@Table(name = "image")
+class ImageEntity {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    private Long id;
+    @Column(name = "root_digest", nullable = false, unique = true)
+    private String rootDigest;
+    @Column(nullable = false)
+    private String role;
+    @Column(nullable = false)
+    private long version;
+    @Column(name = "security_version", nullable = false)
+    private long securityVersion;
+    @Column(name = "hardware_models", nullable = false)
+    private String hardwareModels;
+    @Column(name = "size_bytes", nullable = false)
+    private long sizeBytes;
+    @Column(name = "chunk_size", nullable = false)
+    private int chunkSize;
+    @Column(nullable = false)
+    private byte[] manifest;
+    @Column(nullable = false)
+    private String signatures;
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    private ImageState state;
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    protected ImageEntity() {
+    }
+
+    ImageEntity(Manifest m, byte[] manifestBytes, String signaturesJson, ImageState state, Instant createdAt) {
+        this.rootDigest = m.rootDigest().hex();
+        this.role = m.role();
+        this.version = m.version();
+        this.securityVersion = m.securityVersion();
+        this.hardwareModels = String.join(",", m.hardwareModels());
+        this.sizeBytes = m.size();
+        this.chunkSize = m.chunkSize();
+        this.manifest = manifestBytes;
+        this.signatures = signaturesJson;
+        this.state = state;
+        this.createdAt = createdAt;
+    }
+
+    Long id() {
+        return id;
+    }
+
+    String rootDigest() {
+        return rootDigest;
+    }
+
+    String role() {
+        return role;
+    }
+
+    long version() {
+        return version;
+    }
+
+    long securityVersion() {
+        return securityVersion;
+    }
+
+    List<String> hardwareModels() {
+        return Arrays.asList(hardwareModels.split(","));
+    }
+
+    long sizeBytes() {
+        return sizeBytes;
+    }
+
+    byte[] manifest() {
+        return manifest;
+    }
+
+    String signatures() {
+        return signatures;
+    }
+
+    ImageState state() {
+        return state;
+    }
+
+    Instant createdAt() {
+        return createdAt;
+    }
+}

@@ -1,0 +1,164 @@
+package org.stbguest.operator.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.stbguest.device.api.DeviceApiJson;
+import org.stbguest.image.ChunkStore;
+import org.stbguest.image.Digest;
+import org.stbguest.image.ImageChunker;
+import org.stbguest.image.Manifest;
+import org.stbguest.image.ManifestCodec;
+import org.stbguest.image.ManifestSignature;
+import org.stbguest.image.SignedManifest;
+import org.stbguest.operator.StbProperties;
+import org.stbguest.operator.audit.AuditLog;
+import org.stbguest.operator.web.ApiException;
+import tools.jackson.core.type.TypeReference;
+
+/**
+ * Stores and signs guest images. An upload streams to a temp file (refused past the size limit, leaving nothing
+ * behind), is then cut into content-addressed chunks, and its manifest is signed with the release key.
+ */
+@Service
+public class ImageService {
+
+    private static final Logger log = LoggerFactory.getLogger(ImageService.class);
+    private static final TypeReference<List<ManifestSignature>> SIGNATURES = new TypeReference<>() {
+    };
+
+    /** What an operator says about an image when uploading it. */
+    public record UploadRequest(String role, long version, long securityVersion, Set<String> hardwareModels) {
+    }
+
+    private final ImageRepository images;
+    private final ServerKeys keys;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final ChunkStore chunks;
+    private final Path uploads;
+    private final long maxSize;
+
+    ImageService(ImageRepository images, ServerKeys keys, AuditLog audit, Clock clock, StbProperties props) throws IOException {
+        this.images = images;
+        this.keys = keys;
+        this.audit = audit;
+        this.clock = clock;
+        this.chunks = new ChunkStore(props.dataDir().resolve("store"));
+        this.uploads = props.dataDir().resolve("store").resolve("uploads");
+        this.maxSize = props.maxImageSize().toBytes();
+        Files.createDirectories(uploads);
+    }
+
+    /** Stores, chunks and signs an uploaded image, released at once. */
+    @Transactional
+    public ImageView upload(InputStream body, UploadRequest req, String actor) throws IOException {
+        if (images.existsByRoleAndVersion(req.role(), req.version())) {
+            throw new ApiException.Conflict("image-version-exists",
+                    "role " + req.role() + " already has an image with version " + req.version());
+        }
+        // validate names and versions before any byte is stored
+        Manifest.of(req.role(), req.version(), req.securityVersion(), req.hardwareModels(), 0,
+                ImageChunker.DEFAULT_CHUNK_SIZE, List.of());
+        var info = new ImageChunker.ImageInfo(req.role(), req.version(), req.securityVersion(), req.hardwareModels(),
+                ImageChunker.DEFAULT_CHUNK_SIZE);
+        Path temp = Files.createTempFile(uploads, "upload-", ".part");
+        try {
+            copyWithLimit(body, temp);
+            Manifest manifest;
+            try (InputStream in = Files.newInputStream(temp)) {
+                manifest = ImageChunker.chunk(in, info, maxSize, (i, d, data, len) -> chunks.put(d, data, len));
+            }
+            if (images.findByRootDigest(manifest.rootDigest().hex()).isPresent()) {
+                throw new ApiException.Conflict("image-exists", "an image with root digest "
+                        + manifest.rootDigest().shortHex() + " is already stored");
+            }
+            SignedManifest signed = SignedManifest.sign(manifest, keys.releaseSigner());
+            ImageEntity e = images.save(new ImageEntity(manifest, ManifestCodec.encode(manifest),
+                    DeviceApiJson.mapper().writeValueAsString(signed.signatures()), ImageState.RELEASED, clock.instant()));
+            audit.record(actor, "image.upload", "image/" + e.id(), manifest.toString());
+            log.info("event=image_stored id={} role={} version={} size={} root={}", e.id(), manifest.role(),
+                    manifest.version(), manifest.size(), manifest.rootDigest().shortHex());
+            return view(e);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Transactional(readOnly = true)
+    public List<ImageView> list() {
+        return images.findAllByOrderByIdDesc().stream().map(this::view).toList();
+    }
+
+    @Transactional(readOnly = true)
+    public ImageView get(long id) {
+        return view(entity(id));
+    }
+
+    @Transactional(readOnly = true)
+    public Optional<ImageView> findByDigest(Digest root) {
+        return images.findByRootDigest(root.hex()).map(this::view);
+    }
+
+    /** The released image of the same role with the highest version below {@code version}, if any. */
+    @Transactional(readOnly = true)
+    public Optional<ImageView> previousRelease(String role, long version) {
+        return images.findByRoleAndVersionLessThanOrderByVersionDesc(role, version).stream()
+                .filter(e -> e.state() == ImageState.RELEASED).findFirst().map(this::view);
+    }
+
+    /** One verified chunk of an image, for unicast repair. */
+    @Transactional(readOnly = true)
+    public byte[] chunk(Digest root, int index) throws IOException {
+        ImageEntity e = images.findByRootDigest(root.hex())
+                .orElseThrow(() -> new ApiException.NotFound("image-not-found", "no image with root digest " + root.shortHex()));
+        Manifest m = ManifestCodec.decode(e.manifest());
+        if (index < 0 || index >= m.chunkDigests().size()) {
+            throw new ApiException.NotFound("chunk-not-found", "image " + root.shortHex() + " has "
+                    + m.chunkDigests().size() + " chunks, not " + (index + 1));
+        }
+        return chunks.get(m.chunkDigests().get(index));
+    }
+
+    /** Writes a whole image to {@code out}. */
+    @Transactional(readOnly = true)
+    public void copyImage(long id, OutputStream out) throws IOException {
+        chunks.copyImage(ManifestCodec.decode(entity(id).manifest()), out);
+    }
+
+    private void copyWithLimit(InputStream in, Path temp) throws IOException {
+        byte[] buf = new byte[256 * 1024];
+        long total = 0;
+        try (OutputStream out = Files.newOutputStream(temp)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                total += n;
+                if (total > maxSize) {
+                    throw new ImageChunker.ImageTooLargeException(maxSize);
+                }
+                out.write(buf, 0, n);
+            }
+        }
+    }
+
+    private ImageEntity entity(long id) {
+        return images.findById(id).orElseThrow(() -> new ApiException.NotFound("image-not-found", "no image " + id));
+    }
+
+    private ImageView view(ImageEntity e) {
+        List<ManifestSignature> sigs = DeviceApiJson.mapper().readValue(e.signatures(), SIGNATURES);
+        SignedManifest signed = new SignedManifest(java.util.Base64.getEncoder().encodeToString(e.manifest()), sigs);
+        return new ImageView(e.id(), e.role(), e.version(), e.securityVersion(), e.hardwareModels(), e.sizeBytes(),
+                Digest.parse(e.rootDigest()), e.state(), e.createdAt(), signed);
+    }
+}

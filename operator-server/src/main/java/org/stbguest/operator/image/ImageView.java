@@ -1,0 +1,11 @@
+package org.stbguest.operator.image;
+
+import java.time.Instant;
+import java.util.List;
+import org.stbguest.image.Digest;
+import org.stbguest.image.SignedManifest;
+
+/** What other features and the API see of an image. */
+public record ImageView(long id, String role, long version, long securityVersion, List<String> hardwareModels,
+                        long size, Digest rootDigest, ImageState state, Instant createdAt, SignedManifest signedManifest) {
+}

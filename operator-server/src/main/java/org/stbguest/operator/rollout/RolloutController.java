@@ -1,0 +1,59 @@
+package org.stbguest.operator.rollout;
+
+import java.security.Principal;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Rollouts for operators: plan, start, watch, roll back. */
+@RestController
+@RequestMapping("/api/rollouts")
+class RolloutController {
+
+    record CreateRollout(long imageId, Integer complaintThreshold) {
+    }
+
+    record RollbackOrder(String reason) {
+    }
+
+    private final RolloutService rollouts;
+
+    RolloutController(RolloutService rollouts) {
+        this.rollouts = rollouts;
+    }
+
+    @PostMapping
+    @ResponseStatus(HttpStatus.CREATED)
+    RolloutView create(@RequestBody CreateRollout req, Principal who) {
+        return rollouts.create(req.imageId(), req.complaintThreshold() == null ? 10 : req.complaintThreshold(),
+                who.getName());
+    }
+
+    @PostMapping("/{id}/start")
+    RolloutView start(@PathVariable long id, Principal who) {
+        return rollouts.start(id, who.getName());
+    }
+
+    @PostMapping("/{id}/rollback")
+    RolloutView rollback(@PathVariable long id, @RequestBody(required = false) RollbackOrder order, Principal who) {
+        String reason = order == null || order.reason() == null || order.reason().isBlank()
+                ? "ordered by " + who.getName() : order.reason();
+        return rollouts.rollBack(id, reason, who.getName());
+    }
+
+    @GetMapping
+    List<RolloutView> list() {
+        return rollouts.list();
+    }
+
+    @GetMapping("/{id}")
+    RolloutView get(@PathVariable long id) {
+        return rollouts.get(id);
+    }
+}

@@ -1,0 +1,203 @@
+package org.stbguest.operator.rollout;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.stbguest.device.api.ImageOffer;
+import org.stbguest.device.api.RoleDirective;
+import org.stbguest.image.Digest;
+import org.stbguest.operator.audit.AuditLog;
+import org.stbguest.operator.device.DeviceService;
+import org.stbguest.operator.image.ImageService;
+import org.stbguest.operator.image.ImageState;
+import org.stbguest.operator.image.ImageView;
+import org.stbguest.operator.security.DevicePrincipal;
+import org.stbguest.operator.transmission.TransmissionService;
+import org.stbguest.operator.web.ApiException;
+
+/**
+ * Plans, starts, advances and rolls back rollouts, and turns the current rollouts into each box's desired state.
+ * Decisions about legal transitions are the {@link RolloutEntity}'s; this service orchestrates.
+ */
+@Service
+public class RolloutService {
+
+    private static final Logger log = LoggerFactory.getLogger(RolloutService.class);
+    private static final EnumSet<RolloutState> LIVE =
+            EnumSet.of(RolloutState.STAGING, RolloutState.ACTIVATING, RolloutState.COMPLETED);
+    private static final EnumSet<RolloutState> IN_PROGRESS = EnumSet.of(RolloutState.STAGING, RolloutState.ACTIVATING);
+
+    /** What the guard needs to judge a live rollout. */
+    public record GuardCandidate(long rolloutId, String role, Digest image, Instant activatedAt, int complaintThreshold) {
+    }
+
+    private final RolloutRepository rollouts;
+    private final ImageService images;
+    private final DeviceService devices;
+    private final TransmissionService transmissions;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    RolloutService(RolloutRepository rollouts, ImageService images, DeviceService devices,
+                   TransmissionService transmissions, AuditLog audit, Clock clock) {
+        this.rollouts = rollouts;
+        this.images = images;
+        this.devices = devices;
+        this.transmissions = transmissions;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** Plans a rollout of a released image; the previous release of the role becomes the rollback target. */
+    @Transactional
+    public RolloutView create(long imageId, int complaintThreshold, String actor) {
+        ImageView image = images.get(imageId);
+        if (image.state() != ImageState.RELEASED) {
+            throw new ApiException.Conflict("image-not-released", "image " + imageId + " is " + image.state());
+        }
+        Long previous = images.previousRelease(image.role(), image.version()).map(ImageView::id).orElse(null);
+        RolloutEntity r = rollouts.save(new RolloutEntity(image.role(), imageId, previous, complaintThreshold, actor,
+                clock.instant()));
+        audit.record(actor, "rollout.create", "rollout/" + r.id(),
+                "image=" + imageId + " previous=" + previous + " complaint_threshold=" + complaintThreshold);
+        return view(r);
+    }
+
+    /** Starts a rollout: its image goes on the air and boxes are told to stage it. */
+    @Transactional
+    public RolloutView start(long id, String actor) {
+        RolloutEntity r = entity(id);
+        if (r.state() == RolloutState.DRAFT && rollouts.existsByRoleAndStateIn(r.role(), LIVE)) {
+            throw new ApiException.Conflict("rollout-in-progress", "role " + r.role() + " already has a live rollout");
+        }
+        r.start(clock.instant());
+        var tx = transmissions.schedule(r.id(), images.get(r.imageId()));
+        audit.record(actor, "rollout.start", "rollout/" + id, "transmission=" + tx.transmissionId());
+        log.info("event=rollout_started id={} role={} transmission={}", id, r.role(), tx.transmissionId());
+        return view(r);
+    }
+
+    /** Orders every box back to the previous image. */
+    @Transactional
+    public RolloutView rollBack(long id, String reason, String actor) {
+        RolloutEntity r = entity(id);
+        r.rollBack(reason, clock.instant());
+        transmissions.end(id, false);
+        audit.record(actor, "rollout.rollback", "rollout/" + id, reason);
+        log.warn("event=rollback_ordered id={} role={} actor={} reason={}", id, r.role(), actor, reason);
+        return view(r);
+    }
+
+    /** Moves rollouts on: staging is done when every target holds the image; activation when every target runs it. */
+    @Transactional
+    public void advance() {
+        for (RolloutEntity r : rollouts.findByStateIn(IN_PROGRESS)) {
+            ImageView image = images.get(r.imageId());
+            long targets = devices.countTargets(image.hardwareModels());
+            if (targets == 0) {
+                continue;
+            }
+            if (r.state() == RolloutState.STAGING
+                    && devices.countHolding(r.role(), image.rootDigest(), image.hardwareModels()) >= targets) {
+                r.beginActivation(clock.instant());
+                transmissions.end(r.id(), true);
+                audit.record("system", "rollout.activate", "rollout/" + r.id(), "all " + targets + " targets staged");
+                log.info("event=rollout_activating id={} targets={}", r.id(), targets);
+            } else if (r.state() == RolloutState.ACTIVATING
+                    && devices.countRunning(r.role(), image.rootDigest(), image.hardwareModels()) >= targets) {
+                r.complete();
+                audit.record("system", "rollout.complete", "rollout/" + r.id(), "all " + targets + " targets run the image");
+                log.info("event=rollout_completed id={} targets={}", r.id(), targets);
+            }
+        }
+    }
+
+    /** Live rollouts whose image boxes run, for the guard. */
+    @Transactional(readOnly = true)
+    public List<GuardCandidate> guardCandidates() {
+        List<GuardCandidate> out = new ArrayList<>();
+        for (RolloutEntity r : rollouts.findByStateIn(EnumSet.of(RolloutState.ACTIVATING, RolloutState.COMPLETED))) {
+            out.add(new GuardCandidate(r.id(), r.role(), images.get(r.imageId()).rootDigest(), r.activatedAt(),
+                    r.complaintThreshold()));
+        }
+        return out;
+    }
+
+    /** What a box should hold and run for each role, given the latest rollout of that role. */
+    @Transactional(readOnly = true)
+    public List<RoleDirective> directivesFor(DevicePrincipal device) {
+        List<RoleDirective> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (RolloutEntity r : rollouts.findByStateNotOrderByIdDesc(RolloutState.DRAFT)) {
+            if (!seen.add(r.role())) {
+                continue;
+            }
+            ImageView image = images.get(r.imageId());
+            if (!image.hardwareModels().contains(device.hardwareModel())) {
+                continue;
+            }
+            RoleDirective d = switch (r.state()) {
+                case STAGING -> new RoleDirective(r.role(), offer(r, image), null);
+                case ACTIVATING, COMPLETED -> new RoleDirective(r.role(), offer(r, image), image.rootDigest());
+                case ROLLED_BACK -> rollbackDirective(r, device);
+                case DRAFT -> null;
+            };
+            if (d != null) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    @Transactional(readOnly = true)
+    public RolloutView get(long id) {
+        return view(entity(id));
+    }
+
+    @Transactional(readOnly = true)
+    public List<RolloutView> list() {
+        return rollouts.findAllByOrderByIdDesc().stream().map(this::view).toList();
+    }
+
+    private RoleDirective rollbackDirective(RolloutEntity r, DevicePrincipal device) {
+        if (r.previousImageId() == null) {
+            return null;
+        }
+        ImageView previous = images.get(r.previousImageId());
+        if (!previous.hardwareModels().contains(device.hardwareModel())) {
+            return null;
+        }
+        // a box that holds the previous image switches to it; one that does not fetches it by unicast
+        return new RoleDirective(r.role(), new ImageOffer(previous.signedManifest(), null), previous.rootDigest());
+    }
+
+    private ImageOffer offer(RolloutEntity r, ImageView image) {
+        return new ImageOffer(image.signedManifest(), transmissions.liveFor(r.id()).orElse(null));
+    }
+
+    private RolloutEntity entity(long id) {
+        return rollouts.findById(id).orElseThrow(() -> new ApiException.NotFound("rollout-not-found", "no rollout " + id));
+    }
+
+    private RolloutView view(RolloutEntity r) {
+        ImageView image = images.get(r.imageId());
+        ImageView previous = r.previousImageId() == null ? null : images.get(r.previousImageId());
+        List<String> models = image.hardwareModels();
+        long targets = devices.countTargets(models);
+        long staged = devices.countHolding(r.role(), image.rootDigest(), models);
+        long activated = devices.countRunning(r.role(), image.rootDigest(), models);
+        long onPrevious = previous == null ? 0 : devices.countRunning(r.role(), previous.rootDigest(), models);
+        return new RolloutView(r.id(), r.role(), r.imageId(), image.version(), image.rootDigest().hex(),
+                r.previousImageId(), previous == null ? null : previous.rootDigest().hex(), r.state(),
+                r.complaintThreshold(), targets, staged, activated, onPrevious, r.createdAt(), r.startedAt(),
+                r.activatedAt(), r.endedAt(), r.endReason());
+    }
+}

@@ -1,0 +1,10 @@
+package org.stbguest.operator.rollout;
+
+import java.time.Instant;
+
+/** A rollout with its progress counts, as the API and the demo show it. */
+public record RolloutView(long id, String role, long imageId, long version, String imageDigest, Long previousImageId,
+                          String previousDigest, RolloutState state, int complaintThreshold, long targets, long staged,
+                          long activated, long onPrevious, Instant createdAt, Instant startedAt, Instant activatedAt,
+                          Instant endedAt, String endReason) {
+}

@@ -1,0 +1,112 @@
+package org.stbguest.operator.security;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.userdetails.User;
+import org.springframework.security.core.userdetails.UserDetails;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.stbguest.operator.StbProperties;
+
+/**
+ * Who may call what. Devices use their own bearer token on {@code /api/device/**} and nothing else; operators and
+ * services log in with HTTP Basic; health and the public release keys are open; everything else is denied.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
+
+    @Bean
+    @Order(1)
+    SecurityFilterChain deviceApi(HttpSecurity http, DeviceTokenAuthenticator devices) throws Exception {
+        return http.securityMatcher("/api/device/**")
+                .csrf(c -> c.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .addFilterBefore(new DeviceTokenFilter(devices), BasicAuthenticationFilter.class)
+                .authorizeHttpRequests(a -> a.anyRequest().hasRole("DEVICE"))
+                .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Bearer")))
+                .build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityFilterChain operatorApi(HttpSecurity http) throws Exception {
+        return http
+                .csrf(c -> c.disable()) // stateless REST with Basic credentials; no cookies to ride on
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .authorizeHttpRequests(a -> a
+                        .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
+                        .requestMatchers(HttpMethod.GET, "/api/keys/**").permitAll()
+                        .requestMatchers("/error").permitAll()
+                        .requestMatchers("/api/distributor/**").hasRole("DISTRIBUTOR")
+                        .requestMatchers(HttpMethod.POST, "/api/tickets").hasAnyRole("CALLCENTER", "OPERATOR")
+                        .requestMatchers("/api/**", "/actuator/**").hasRole("OPERATOR")
+                        .anyRequest().denyAll())
+                .httpBasic(b -> b.authenticationEntryPoint(new ProblemEntryPoint("Basic realm=\"stb\"")))
+                .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Basic realm=\"stb\"")))
+                .build();
+    }
+
+    @Bean
+    PasswordEncoder passwordEncoder() {
+        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    }
+
+    @Bean
+    UserDetailsService accounts(SecurityProperties security, StbProperties stb, PasswordEncoder encoder) throws IOException {
+        List<UserDetails> users = new ArrayList<>();
+        Map<String, SecurityProperties.Account> accounts = security.accounts();
+        if (accounts.isEmpty()) {
+            String password = initialAdminPassword(stb.dataDir());
+            users.add(User.withUsername("admin").password(encoder.encode(password)).roles("OPERATOR").build());
+        }
+        accounts.forEach((name, account) -> {
+            if (account.password() == null || account.password().isBlank()) {
+                throw new IllegalStateException("account " + name + " has no password (stb.security.accounts." + name + ".password)");
+            }
+            String pw = account.password().startsWith("{") ? account.password() : encoder.encode(account.password());
+            users.add(User.withUsername(name).password(pw).roles(account.roles().toArray(String[]::new)).build());
+        });
+        return new InMemoryUserDetailsManager(users);
+    }
+
+    private static String initialAdminPassword(Path dataDir) throws IOException {
+        Path file = dataDir.resolve("initial-admin-password");
+        if (Files.exists(file)) {
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
+        }
+        Files.createDirectories(dataDir);
+        byte[] random = new byte[18];
+        new SecureRandom().nextBytes(random);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+        log.warn("event=initial_admin_created user=admin password_file={}", file.toAbsolutePath());
+        return password;
+    }
+}

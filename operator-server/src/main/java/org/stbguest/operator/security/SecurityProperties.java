@@ -1,0 +1,26 @@
+package org.stbguest.operator.security;
+
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Operator and service accounts ({@code stb.security.accounts.<name>.password} and {@code .roles}). Roles:
+ * {@code OPERATOR} (everything an operator does), {@code DISTRIBUTOR} (the headend service), {@code CALLCENTER}
+ * (posting tickets). Passwords may be given as {@code {bcrypt}...} hashes or as plain text, which is hashed at start.
+ * With no accounts configured, an {@code admin} operator is created with a random password written to
+ * {@code <data-dir>/initial-admin-password}, never to the log.
+ */
+@ConfigurationProperties("stb.security")
+public record SecurityProperties(@DefaultValue Map<String, Account> accounts) {
+
+    /** One account. */
+    public record Account(String password, @DefaultValue("OPERATOR") List<String> roles) {
+
+        @Override
+        public String toString() {
+            return "Account[roles=" + roles + ", password=***]";
+        }
+    }
+}

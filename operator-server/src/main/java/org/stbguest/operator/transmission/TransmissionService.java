@@ -1,0 +1,99 @@
+package org.stbguest.operator.transmission;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.stbguest.device.api.TransmissionInfo;
+import org.stbguest.multicast.headend.TransmissionJob;
+import org.stbguest.operator.StbProperties;
+import org.stbguest.operator.image.ImageService;
+import org.stbguest.operator.image.ImageView;
+import org.stbguest.operator.web.ApiException;
+
+/**
+ * Schedules images on the air for rollouts and serves the headend distributor, which pulls its jobs from here.
+ * Each transmission gets its own data port on the configured data group.
+ */
+@Service
+public class TransmissionService {
+
+    private final TransmissionRepository transmissions;
+    private final ImageService images;
+    private final StbProperties props;
+    private final Clock clock;
+
+    TransmissionService(TransmissionRepository transmissions, ImageService images, StbProperties props, Clock clock) {
+        this.transmissions = transmissions;
+        this.images = images;
+        this.props = props;
+        this.clock = clock;
+    }
+
+    /** Puts an image on the air for a rollout. */
+    @Transactional
+    public TransmissionInfo schedule(long rolloutId, ImageView image) {
+        var m = props.multicast();
+        TransmissionEntity t = transmissions.save(new TransmissionEntity(rolloutId, image.id(), m.dataGroup(),
+                m.symbolSize(), m.rateBitsPerSecond(), clock.instant()));
+        t.assignPort(m.dataPortBase() + (int) (t.id() % 1000));
+        return info(t);
+    }
+
+    /** Where the rollout's image is on the air, while it is. */
+    @Transactional(readOnly = true)
+    public Optional<TransmissionInfo> liveFor(long rolloutId) {
+        return transmissions.findFirstByRolloutIdOrderByIdDesc(rolloutId)
+                .filter(t -> t.state().live()).map(TransmissionService::info);
+    }
+
+    /** Takes the rollout's image off the air. */
+    @Transactional
+    public void end(long rolloutId, boolean complete) {
+        transmissions.findFirstByRolloutIdOrderByIdDesc(rolloutId)
+                .ifPresent(t -> t.end(complete ? TransmissionState.COMPLETE : TransmissionState.CANCELLED, clock.instant()));
+    }
+
+    /** Jobs the distributor should be sending. */
+    @Transactional(readOnly = true)
+    public List<TransmissionJob> liveJobs() {
+        return transmissions.findByStateInOrderById(EnumSet.of(TransmissionState.PENDING, TransmissionState.SENDING))
+                .stream().map(this::job).toList();
+    }
+
+    @Transactional(readOnly = true)
+    public TransmissionJob job(long id) {
+        return job(entity(id));
+    }
+
+    @Transactional
+    public TransmissionJob markSending(long id) {
+        TransmissionEntity t = entity(id);
+        t.sending(clock.instant());
+        return job(t);
+    }
+
+    /** Streams the transmission's image. */
+    public void copyImage(long id, OutputStream out) throws IOException {
+        images.copyImage(entity(id).imageId(), out);
+    }
+
+    private TransmissionEntity entity(long id) {
+        return transmissions.findById(id)
+                .orElseThrow(() -> new ApiException.NotFound("transmission-not-found", "no transmission " + id));
+    }
+
+    private TransmissionJob job(TransmissionEntity t) {
+        ImageView image = images.get(t.imageId());
+        return new TransmissionJob(t.id(), t.imageId(), image.rootDigest().hex(), image.size(), t.dataGroup(),
+                t.dataPort(), t.symbolSize(), t.rateBps(), t.state().name());
+    }
+
+    private static TransmissionInfo info(TransmissionEntity t) {
+        return new TransmissionInfo(t.id(), t.dataGroup(), t.dataPort(), t.symbolSize());
+    }
+}

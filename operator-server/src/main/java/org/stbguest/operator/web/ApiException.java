@@ -1,0 +1,48 @@
+package org.stbguest.operator.web;
+
+import org.springframework.http.HttpStatus;
+
+/**
+ * Base of every feature's exceptions: a stable machine-readable code (it becomes the problem type) and the HTTP
+ * status. Mapped to RFC 9457 problem details in one place, {@link ProblemDetailsAdvice}.
+ */
+public abstract class ApiException extends RuntimeException {
+
+    private final String code;
+    private final HttpStatus status;
+
+    protected ApiException(HttpStatus status, String code, String message) {
+        super(message);
+        this.status = status;
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    /** A resource that does not exist. */
+    public static final class NotFound extends ApiException {
+        public NotFound(String code, String message) {
+            super(HttpStatus.NOT_FOUND, code, message);
+        }
+    }
+
+    /** A request that conflicts with the current state (an illegal transition, a duplicate). */
+    public static final class Conflict extends ApiException {
+        public Conflict(String code, String message) {
+            super(HttpStatus.CONFLICT, code, message);
+        }
+    }
+
+    /** A request that is malformed or names something invalid. */
+    public static final class BadRequest extends ApiException {
+        public BadRequest(String code, String message) {
+            super(HttpStatus.BAD_REQUEST, code, message);
+        }
+    }
+}
