@@ -5,6 +5,7 @@ import io.netty.channel.socket.DatagramChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -26,13 +27,20 @@ public final class TransmissionSender {
     private static final int ANNOUNCE_EVERY = 512;
 
     private final DatagramChannel channel;
+    private final AtomicLong sentBytes;
 
     /** What a finished transmission did. */
     public record Result(int cycles, long packets, long bytesSent, boolean stoppedByCaller) {
     }
 
     public TransmissionSender(DatagramChannel channel) {
+        this(channel, new AtomicLong());
+    }
+
+    /** A sender that also adds every byte it puts on the wire to {@code sentBytes}, live. */
+    public TransmissionSender(DatagramChannel channel, AtomicLong sentBytes) {
         this.channel = channel;
+        this.sentBytes = sentBytes;
     }
 
     /**
@@ -104,7 +112,9 @@ public final class TransmissionSender {
             LockSupport.parkNanos(50_000);
         }
         channel.writeAndFlush(new DefaultAddressedEnvelope<>(frame, to));
-        return FrameEncoder.encodedSize(frame) + 28;
+        int wire = FrameEncoder.encodedSize(frame) + 28;
+        sentBytes.addAndGet(wire);
+        return wire;
     }
 
     /** Waits until {@code next}; false when the overall deadline has passed. */

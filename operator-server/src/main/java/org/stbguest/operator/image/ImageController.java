@@ -64,6 +64,12 @@ class ImageController {
         return ImageResponse.of(images.get(id));
     }
 
+    /** The signed manifest (canonical bytes and signatures), e.g. for factory provisioning or offline signing. */
+    @GetMapping("/api/images/{id}/manifest")
+    org.stbguest.image.SignedManifest manifest(@PathVariable long id) {
+        return images.get(id).signedManifest();
+    }
+
     @GetMapping("/api/keys/release")
     ReleaseKeys releaseKeys() {
         return new ReleaseKeys(1, List.of(new PublicKeyView(keys.releaseKeyId().hex(), "Ed25519",

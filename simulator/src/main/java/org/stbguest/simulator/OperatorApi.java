@@ -1,0 +1,112 @@
+package org.stbguest.simulator;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.stbguest.device.api.DeviceApiJson;
+import org.stbguest.device.api.Enrollment;
+import org.stbguest.image.Ed25519;
+import org.stbguest.image.ManifestVerifier;
+import org.stbguest.image.SignedManifest;
+import tools.jackson.databind.JsonNode;
+
+/** The simulator's client for the operator REST API, as an operator or the call center would use it. */
+final class OperatorApi {
+
+    /** An image as the server describes it. */
+    record Image(long id, String role, long version, long size, String rootDigest) {
+    }
+
+    /** Rollout progress as the server reports it. */
+    record Rollout(long id, String state, long targets, long staged, long activated, long onPrevious, String endReason) {
+    }
+
+    private final HttpClient http;
+    private final URI server;
+    private final String authorization;
+
+    OperatorApi(HttpClient http, URI server, String user, String password) {
+        this.http = http;
+        this.server = server;
+        this.authorization = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    OperatorApi as(String user, String password) {
+        return new OperatorApi(http, server, user, password);
+    }
+
+    Image upload(byte[] image, String role, long version, long securityVersion, List<String> models) throws IOException, InterruptedException {
+        String q = "/api/images?role=" + role + "&version=" + version + "&securityVersion=" + securityVersion
+                + "&models=" + String.join(",", models);
+        JsonNode n = send(request(q).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build());
+        return new Image(n.get("id").asLong(), n.get("role").asString(), n.get("version").asLong(), n.get("size").asLong(),
+                n.get("rootDigest").asString());
+    }
+
+    SignedManifest signedManifest(long imageId) throws IOException, InterruptedException {
+        return DeviceApiJson.mapper().treeToValue(send(request("/api/images/" + imageId + "/manifest").GET().build()),
+                SignedManifest.class);
+    }
+
+    Enrollment enroll(String serial, String model) throws IOException, InterruptedException {
+        return DeviceApiJson.mapper().treeToValue(postJson("/api/devices", Map.of("serial", serial, "hardwareModel", model)),
+                Enrollment.class);
+    }
+
+    ManifestVerifier releaseKeys() throws IOException, InterruptedException {
+        JsonNode n = send(request("/api/keys/release").GET().build());
+        JsonNode key = n.get("keys").get(0);
+        return ManifestVerifier.trusting(Ed25519.publicKey(Base64.getDecoder().decode(key.get("publicKeyBase64").asString())));
+    }
+
+    Rollout createRollout(long imageId, int complaintThreshold) throws IOException, InterruptedException {
+        return rollout(postJson("/api/rollouts", Map.of("imageId", imageId, "complaintThreshold", complaintThreshold)));
+    }
+
+    Rollout startRollout(long id) throws IOException, InterruptedException {
+        return rollout(postJson("/api/rollouts/" + id + "/start", Map.of()));
+    }
+
+    Rollout rollout(long id) throws IOException, InterruptedException {
+        return rollout(send(request("/api/rollouts/" + id).GET().build()));
+    }
+
+    void ticket(UUID deviceId, String category) throws IOException, InterruptedException {
+        postJson("/api/tickets", Map.of("deviceId", deviceId.toString(), "category", category));
+    }
+
+    private static Rollout rollout(JsonNode n) {
+        JsonNode reason = n.get("endReason");
+        return new Rollout(n.get("id").asLong(), n.get("state").asString(), n.get("targets").asLong(),
+                n.get("staged").asLong(), n.get("activated").asLong(), n.get("onPrevious").asLong(),
+                reason == null || reason.isNull() ? null : reason.asString());
+    }
+
+    private JsonNode postJson(String path, Object body) throws IOException, InterruptedException {
+        return send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(DeviceApiJson.mapper().writeValueAsBytes(body))).build());
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(server.resolve(path)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", authorization).header("Accept", "application/json");
+    }
+
+    private JsonNode send(HttpRequest req) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() / 100 != 2) {
+            throw new IOException(req.method() + " " + req.uri().getPath() + " answered " + r.statusCode() + ": "
+                    + new String(r.body(), StandardCharsets.UTF_8));
+        }
+        return DeviceApiJson.mapper().readTree(r.body());
+    }
+}

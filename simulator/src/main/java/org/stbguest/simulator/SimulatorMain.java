@@ -1,0 +1,132 @@
+package org.stbguest.simulator;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+
+/** Command line of the simulator: {@code demo} runs the whole loop on one machine. */
+public final class SimulatorMain {
+
+    static final String USAGE = """
+            Usage: java -jar simulator/target/simulator.jar demo [options]
+
+            Runs the operator server (embedded PostgreSQL), the multicast distributor (loopback, TTL 1) and a
+            simulated fleet in one process: publish a signed image, stage it on every box over multicast,
+            activate it, send a burst of call-center tickets, and watch the guard roll the fleet back.
+
+            Options:
+              --agents N       fleet size (default 20)
+              --image-mib M    image size in MiB (default 4)
+              --storage KIND   digest (default: boxes keep digests, not bytes) or files (real slot files)
+              --data-dir DIR   where the server's database, chunks and logs go (default: a new temp directory)
+              --keep-data      keep the data directory afterwards
+              --timeout SEC    give up on a phase after this many seconds (default 180)
+              -h, --help       show this help
+
+            Ends with: demo: agents=N staged=N activated=N rolled_back=N result=ok|fail (exit 0 or 1).
+            """;
+
+    private SimulatorMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        if (args.length == 0 || isHelp(args[0])) {
+            System.out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        if (!"demo".equals(args[0])) {
+            System.err.println("unknown command: " + args[0] + "\n\n" + USAGE);
+            return 2;
+        }
+        int agents = 20;
+        int imageMib = 4;
+        boolean files = false;
+        boolean keep = false;
+        Path dataDir = null;
+        int timeout = 180;
+        try {
+            for (int i = 1; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--agents" -> agents = Integer.parseInt(value(args, ++i, "--agents"));
+                    case "--image-mib" -> imageMib = Integer.parseInt(value(args, ++i, "--image-mib"));
+                    case "--storage" -> {
+                        String kind = value(args, ++i, "--storage");
+                        if (!kind.equals("digest") && !kind.equals("files")) {
+                            throw new IllegalArgumentException("--storage must be digest or files, got " + kind);
+                        }
+                        files = kind.equals("files");
+                    }
+                    case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
+                    case "--keep-data" -> keep = true;
+                    case "--timeout" -> timeout = Integer.parseInt(value(args, ++i, "--timeout"));
+                    case "-h", "--help" -> {
+                        System.out.print(USAGE);
+                        return 0;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage() + "\n\n" + USAGE);
+            return 2;
+        }
+        boolean tempDir = dataDir == null;
+        try {
+            if (tempDir) {
+                dataDir = Files.createTempDirectory("stb-demo-");
+            }
+            var options = new DemoScenario.Options(agents, imageMib, files, dataDir, System.out,
+                    System.console() != null, Duration.ofSeconds(timeout));
+            DemoScenario.Result result = new DemoScenario(options).run();
+            if (tempDir && !keep && result.ok()) {
+                deleteTree(dataDir);
+            } else {
+                System.out.println("data kept in " + dataDir);
+            }
+            System.out.println(result.summary());
+            return result.ok() ? 0 : 1;
+        } catch (Exception e) {
+            System.err.println("demo failed: " + e);
+            System.out.println("demo: agents=" + agents + " staged=0 activated=0 rolled_back=0 result=fail");
+            return 1;
+        }
+    }
+
+    private static boolean isHelp(String arg) {
+        return arg.equals("-h") || arg.equals("--help") || arg.equals("help");
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
