@@ -65,7 +65,8 @@ public final class DemoScenario {
     /** What happened, counted from the boxes' own boot-control state. */
     public record Result(int agents, int staged, int activated, int rolledBack, boolean ok, String failure,
                          Digest original, Digest updated, Map<UUID, BootControlState> afterActivation,
-                         Map<UUID, BootControlState> afterRollback, long distributorBytes, long imageBytes) {
+                         Map<UUID, BootControlState> afterRollback, long distributorBytes, long imageBytes,
+                         String serverRolloutState, long serverOnPrevious) {
 
         /** The one summary line the demo ends with. */
         public String summary() {
@@ -215,9 +216,10 @@ public final class DemoScenario {
                 progress.line("[rollback]", "every box back on v1 " + seconds(t2) + " s after the tickets; total "
                         + seconds(t0) + " s");
                 boolean ok = agents.stream().allMatch(a -> runsCommitted(a.slotPair(ROLE), original));
+                var finalView = awaitServerView(admin, rollout.id(), agents.size());
                 return new Result(agents.size(), staged.size(), activated.size(), rolledBack.size(), ok,
                         ok ? null : "not every box ended on the original image", original, updated, afterActivation,
-                        afterRollback, distributor.bytesSent(), v2.length);
+                        afterRollback, distributor.bytesSent(), v2.length, finalView.state(), finalView.onPrevious());
             }
         } finally {
             agents.forEach(StbAgent::close);
@@ -264,7 +266,24 @@ public final class DemoScenario {
                         Map<UUID, BootControlState> afterActivation, DistributorService distributor, byte[] image) {
         progress.line("[fail]", why);
         return new Result(agents.size(), staged.size(), activated.size(), rolledBack.size(), false, why, original,
-                updated, afterActivation, Map.of(), distributor.bytesSent(), image.length);
+                updated, afterActivation, Map.of(), distributor.bytesSent(), image.length, null, 0);
+    }
+
+    /** The server's view once every box's last check-in has landed (bounded by the phase timeout). */
+    private OperatorApi.Rollout awaitServerView(OperatorApi admin, long id, int agents) throws Exception {
+        OperatorApi.Rollout[] last = {admin.rollout(id)};
+        waitFor(() -> {
+            try {
+                last[0] = admin.rollout(id);
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+            return last[0].onPrevious() >= agents;
+        });
+        return last[0];
     }
 
     private static Map<UUID, BootControlState> snapshot(List<StbAgent> agents, List<UUID> ids) {

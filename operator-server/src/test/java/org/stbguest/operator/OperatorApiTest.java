@@ -1,0 +1,177 @@
+package org.stbguest.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.stbguest.device.api.DeviceApiJson;
+import tools.jackson.databind.JsonNode;
+
+/** The REST API over real HTTP on the embedded PostgreSQL: authentication, problem details, limits, audit. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
+class OperatorApiTest {
+
+    static Path dataDir;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry r) throws IOException {
+        dataDir = Files.createTempDirectory("stb-api-test-");
+        r.add("stb.data-dir", dataDir::toString);
+        r.add("stb.max-image-size", () -> "1MB");
+        r.add("stb.keys.passphrase", () -> "test-passphrase");
+        r.add("stb.security.accounts.ops.password", () -> "ops-secret");
+        r.add("stb.security.accounts.ops.roles", () -> "OPERATOR");
+        r.add("stb.security.accounts.cc.password", () -> "cc-secret");
+        r.add("stb.security.accounts.cc.roles", () -> "CALLCENTER");
+    }
+
+    @Value("${local.server.port}")
+    int port;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void healthIsOpenAndTheApiNeedsCredentials() throws Exception {
+        assertThat(get("/actuator/health", null).statusCode()).isEqualTo(200);
+        HttpResponse<String> r = get("/api/images", null);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).contains("problem+json"));
+        assertThat(get("/api/images", basic("ops", "wrong")).statusCode()).isEqualTo(401);
+        assertThat(get("/api/images", basic("cc", "cc-secret")).statusCode()).as("call center is not an operator").isEqualTo(403);
+    }
+
+    @Test
+    void uploadsAndSignsAnImageAndRefusesTheSameVersionTwice() throws Exception {
+        byte[] image = bytes(300_000, 1);
+        HttpResponse<String> r = upload(image, "browser", 1);
+        assertThat(r.statusCode()).isEqualTo(201);
+        JsonNode n = DeviceApiJson.mapper().readTree(r.body());
+        assertThat(n.get("size").asLong()).isEqualTo(image.length);
+        assertThat(n.get("state").asString()).isEqualTo("RELEASED");
+
+        HttpResponse<String> manifest = get("/api/images/" + n.get("id").asLong() + "/manifest", basic("ops", "ops-secret"));
+        assertThat(DeviceApiJson.mapper().readTree(manifest.body()).get("signatures")).hasSize(1);
+
+        HttpResponse<String> dup = upload(bytes(1000, 2), "browser", 1);
+        assertThat(dup.statusCode()).isEqualTo(409);
+        JsonNode problem = DeviceApiJson.mapper().readTree(dup.body());
+        assertThat(problem.get("type").asString()).isEqualTo("urn:stb:problem:image-version-exists");
+        assertThat(problem.get("detail").asString()).contains("version 1");
+    }
+
+    @Test
+    void anOversizedUploadGets413AndLeavesNothingBehind() throws Exception {
+        long chunksBefore = countFiles(dataDir.resolve("store/chunks"));
+        HttpResponse<String> r = upload(bytes(1_500_000, 3), "security", 7);
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(DeviceApiJson.mapper().readTree(r.body()).get("code").asString()).isEqualTo("image-too-large");
+        assertThat(countFiles(dataDir.resolve("store/uploads"))).isZero();
+        assertThat(countFiles(dataDir.resolve("store/chunks"))).isEqualTo(chunksBefore);
+        assertThat(get("/api/images", basic("ops", "ops-secret")).body()).doesNotContain("\"role\":\"security\"");
+    }
+
+    @Test
+    void anInvalidRoleNameIsRejectedBeforeAnythingIsStored() throws Exception {
+        HttpResponse<String> r = upload(bytes(1000, 4), "Bad Role", 1);
+        assertThat(r.statusCode()).isEqualTo(422);
+        assertThat(DeviceApiJson.mapper().readTree(r.body()).get("code").asString()).isEqualTo("image-malformed-manifest");
+    }
+
+    @Test
+    void devicesUseTheirOwnTokenAndCannotReachOperatorEndpoints(CapturedOutput output) throws Exception {
+        JsonNode enrolment = DeviceApiJson.mapper().readTree(post("/api/devices",
+                "{\"serial\":\"SN-API-1\",\"hardwareModel\":\"stb-x1\"}", basic("ops", "ops-secret")).body());
+        String token = enrolment.get("token").asString();
+        String bearer = "Bearer " + token;
+
+        assertThat(post("/api/device/check-in", "{\"roles\":[]}", bearer).statusCode()).isEqualTo(200);
+        assertThat(post("/api/device/check-in", "{\"roles\":[]}", "Bearer forged").statusCode()).isEqualTo(401);
+        assertThat(post("/api/device/check-in", "{\"roles\":[]}", null).statusCode()).isEqualTo(401);
+        assertThat(get("/api/images", bearer).statusCode()).as("a device token is no operator credential").isEqualTo(401);
+        assertThat(get("/api/device/images/" + "0".repeat(64) + "/chunks/0", bearer).statusCode()).isEqualTo(404);
+
+        assertThat(output.getAll()).doesNotContain(token).doesNotContain("ops-secret").doesNotContain("test-passphrase");
+    }
+
+    @Test
+    void operatorActionsLandInTheAuditLog() throws Exception {
+        post("/api/devices", "{\"serial\":\"SN-AUDIT\",\"hardwareModel\":\"stb-x1\"}", basic("ops", "ops-secret"));
+        String audit = get("/api/audit", basic("ops", "ops-secret")).body();
+        assertThat(audit).contains("\"actor\":\"ops\"", "\"action\":\"device.enroll\"");
+    }
+
+    @Test
+    void aTicketForAnUnknownDeviceIsAClearNotFound() throws Exception {
+        HttpResponse<String> r = post("/api/tickets", "{\"serial\":\"NOPE\",\"category\":\"no-picture\"}",
+                basic("cc", "cc-secret"));
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(DeviceApiJson.mapper().readTree(r.body()).get("code").asString()).isEqualTo("device-not-found");
+    }
+
+    private HttpResponse<String> upload(byte[] image, String role, long version) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(uri("/api/images?role=" + role.replace(" ", "%20") + "&version=" + version
+                        + "&models=stb-x1"))
+                .header("Authorization", basic("ops", "ops-secret"))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build();
+        return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path, String auth) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).GET();
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String json, String auth) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static long countFiles(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+}
