@@ -77,7 +77,8 @@ class SecurityConfiguration {
     UserDetailsService accounts(SecurityProperties security, StbProperties stb, PasswordEncoder encoder) throws IOException {
         List<UserDetails> users = new ArrayList<>();
         Map<String, SecurityProperties.Account> accounts = security.accounts();
-        if (accounts.isEmpty()) {
+        boolean anyOperator = accounts.values().stream().anyMatch(a -> a.roles().contains("OPERATOR"));
+        if (!anyOperator && !accounts.containsKey("admin")) {
             String password = initialAdminPassword(stb.dataDir());
             users.add(User.withUsername("admin").password(encoder.encode(password)).roles("OPERATOR").build());
         }

@@ -9,7 +9,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Operator and service accounts ({@code stb.security.accounts.<name>.password} and {@code .roles}). Roles:
  * {@code OPERATOR} (everything an operator does), {@code DISTRIBUTOR} (the headend service), {@code CALLCENTER}
  * (posting tickets). Passwords may be given as {@code {bcrypt}...} hashes or as plain text, which is hashed at start.
- * With no accounts configured, an {@code admin} operator is created with a random password written to
+ * When no account has the {@code OPERATOR} role, an {@code admin} operator is created with a random password written to
  * {@code <data-dir>/initial-admin-password}, never to the log.
  */
 @ConfigurationProperties("stb.security")
