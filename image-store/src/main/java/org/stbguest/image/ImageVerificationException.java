@@ -25,7 +25,15 @@ public class ImageVerificationException extends RuntimeException {
         /** The image is for another guest role. */
         WRONG_ROLE,
         /** The image's security version is below the box's floor. */
-        BELOW_SECURITY_FLOOR
+        BELOW_SECURITY_FLOOR,
+        /** Bytes do not decode as a key set or director statement. */
+        MALFORMED_METADATA,
+        /** Signed metadata (key set, statement) is past its expiry on the box's clock. */
+        EXPIRED,
+        /** A key set or statement no newer than one already accepted: a replay or a stale copy. */
+        REPLAYED,
+        /** The image has been revoked. */
+        REVOKED
     }
 
     private final Reason reason;

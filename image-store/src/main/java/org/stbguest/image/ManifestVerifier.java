@@ -40,7 +40,7 @@ public final class ManifestVerifier {
     public Manifest verify(SignedManifest signed) {
         byte[] bytes = signed.manifestBytes();
         Set<KeyId> valid = new HashSet<>();
-        for (ManifestSignature sig : signed.signatures()) {
+        for (DetachedSignature sig : signed.signatures()) {
             PublicKey key = trustedKeys.get(sig.keyId());
             if (key != null && Ed25519.verify(key, bytes, sig.signature())) {
                 valid.add(sig.keyId());

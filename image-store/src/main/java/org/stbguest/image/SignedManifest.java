@@ -8,7 +8,7 @@ import java.util.List;
  * A manifest as it travels: its canonical bytes (base64) and the signatures over them. Nothing trusts
  * {@link #unverifiedManifest()}; a {@link ManifestVerifier} turns this into a trusted {@link Manifest}.
  */
-public record SignedManifest(String manifestBase64, List<ManifestSignature> signatures) {
+public record SignedManifest(String manifestBase64, List<DetachedSignature> signatures) {
 
     public SignedManifest {
         if (manifestBase64 == null || manifestBase64.isBlank()) {
@@ -20,16 +20,16 @@ public record SignedManifest(String manifestBase64, List<ManifestSignature> sign
     /** Signs a manifest with each of the given signers. */
     public static SignedManifest sign(Manifest manifest, Signer... signers) {
         byte[] bytes = ManifestCodec.encode(manifest);
-        List<ManifestSignature> sigs = new ArrayList<>();
+        List<DetachedSignature> sigs = new ArrayList<>();
         for (Signer s : signers) {
-            sigs.add(ManifestSignature.of(s.keyId(), s.sign(bytes)));
+            sigs.add(DetachedSignature.of(s.keyId(), s.sign(bytes)));
         }
         return new SignedManifest(Base64.getEncoder().encodeToString(bytes), sigs);
     }
 
     /** This signed manifest with one more signature (offline signing adds them one at a time). */
-    public SignedManifest withSignature(ManifestSignature signature) {
-        List<ManifestSignature> sigs = new ArrayList<>(signatures);
+    public SignedManifest withSignature(DetachedSignature signature) {
+        List<DetachedSignature> sigs = new ArrayList<>(signatures);
         sigs.add(signature);
         return new SignedManifest(manifestBase64, sigs);
     }

@@ -36,7 +36,7 @@ class ManifestVerifierTest {
         SignedManifest forged = SignedManifest.sign(manifest, stranger);
         var sig = forged.signatures().get(0);
         SignedManifest claimingTrusted = new SignedManifest(forged.manifestBase64(),
-                List.of(new ManifestSignature(release.keyId(), sig.signatureBase64())));
+                List.of(new DetachedSignature(release.keyId(), sig.signatureBase64())));
         assertThatThrownBy(() -> verifier.verify(claimingTrusted))
                 .extracting(e -> ((ImageVerificationException) e).reason())
                 .isEqualTo(ImageVerificationException.Reason.INSUFFICIENT_SIGNATURES);

@@ -19,7 +19,7 @@ import org.stbguest.image.Digest;
 import org.stbguest.image.ImageChunker;
 import org.stbguest.image.Manifest;
 import org.stbguest.image.ManifestCodec;
-import org.stbguest.image.ManifestSignature;
+import org.stbguest.image.DetachedSignature;
 import org.stbguest.image.SignedManifest;
 import org.stbguest.operator.StbProperties;
 import org.stbguest.operator.audit.AuditLog;
@@ -34,7 +34,7 @@ import tools.jackson.core.type.TypeReference;
 public class ImageService {
 
     private static final Logger log = LoggerFactory.getLogger(ImageService.class);
-    private static final TypeReference<List<ManifestSignature>> SIGNATURES = new TypeReference<>() {
+    private static final TypeReference<List<DetachedSignature>> SIGNATURES = new TypeReference<>() {
     };
 
     /** What an operator says about an image when uploading it. */
@@ -156,7 +156,7 @@ public class ImageService {
     }
 
     private ImageView view(ImageEntity e) {
-        List<ManifestSignature> sigs = DeviceApiJson.mapper().readValue(e.signatures(), SIGNATURES);
+        List<DetachedSignature> sigs = DeviceApiJson.mapper().readValue(e.signatures(), SIGNATURES);
         SignedManifest signed = new SignedManifest(java.util.Base64.getEncoder().encodeToString(e.manifest()), sigs);
         return new ImageView(e.id(), e.role(), e.version(), e.securityVersion(), e.hardwareModels(), e.sizeBytes(),
                 Digest.parse(e.rootDigest()), e.state(), e.createdAt(), signed);

@@ -2,10 +2,10 @@ package org.stbguest.image;
 
 import java.util.Base64;
 
-/** One signature over a manifest's canonical bytes, with the id of the key that made it. */
-public record ManifestSignature(KeyId keyId, String signatureBase64) {
+/** One Ed25519 signature over canonical bytes (a manifest, a key set, a director statement), with the id of the key that made it. */
+public record DetachedSignature(KeyId keyId, String signatureBase64) {
 
-    public ManifestSignature {
+    public DetachedSignature {
         if (keyId == null) {
             throw new IllegalArgumentException("signature key id is required");
         }
@@ -15,8 +15,8 @@ public record ManifestSignature(KeyId keyId, String signatureBase64) {
     }
 
     /** Wraps raw signature bytes. */
-    public static ManifestSignature of(KeyId keyId, byte[] signature) {
-        return new ManifestSignature(keyId, Base64.getEncoder().encodeToString(signature));
+    public static DetachedSignature of(KeyId keyId, byte[] signature) {
+        return new DetachedSignature(keyId, Base64.getEncoder().encodeToString(signature));
     }
 
     /** The raw signature bytes, or an empty array when the base64 is invalid (which then fails verification). */

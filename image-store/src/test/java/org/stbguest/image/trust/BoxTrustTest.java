@@ -1,0 +1,148 @@
+package org.stbguest.image.trust;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.stbguest.image.trust.TrustFixture.NOW;
+import static org.stbguest.image.trust.TrustFixture.keySet;
+import static org.stbguest.image.trust.TrustFixture.keys;
+import static org.stbguest.image.trust.TrustFixture.signers;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.stbguest.image.Digest;
+import org.stbguest.image.ImageVerificationException;
+import org.stbguest.image.ImageVerificationException.Reason;
+import org.stbguest.image.Manifest;
+import org.stbguest.image.SignedManifest;
+import org.stbguest.image.SoftwareSigner;
+
+class BoxTrustTest {
+
+    private final SoftwareSigner[] root = signers(3);
+    private final SoftwareSigner[] release = signers(3);
+    private final SoftwareSigner director = SoftwareSigner.generate();
+    private final SoftwareSigner stranger = SoftwareSigner.generate();
+    private final KeySet v1 = keySet(1, keys(2, root), keys(2, release), keys(1, director));
+    private final AtomicReference<Instant> now = new AtomicReference<>(NOW);
+    private final InstantSource clock = now::get;
+    private final BoxTrust box = BoxTrust.pinned(SignedKeySet.sign(v1, root), clock);
+
+    private static Manifest manifest(long version, long securityVersion) {
+        return Manifest.of("entertainment", version, securityVersion, Set.of("stb-x1"), 1, Manifest.MIN_CHUNK_SIZE,
+                List.of(Digest.sha256(new byte[] {(byte) version})));
+    }
+
+    private SignedStatement statement(long seq, Statement s, SoftwareSigner... by) {
+        return SignedStatement.sign(new SignedStatement.Envelope(seq, NOW.plus(Duration.ofDays(7)), s), by);
+    }
+
+    @Test
+    void acceptsAManifestSignedByTheReleaseThreshold() {
+        Manifest m = manifest(2, 1);
+        assertThat(box.verifyManifest(SignedManifest.sign(m, release[0], release[2]), "entertainment", "stb-x1", 0))
+                .isEqualTo(m);
+    }
+
+    @Test
+    void refusesAManifestWithFewerSignaturesThanTheThreshold() {
+        assertThatThrownBy(() -> box.verifyManifest(SignedManifest.sign(manifest(2, 1), release[0]), "entertainment", "stb-x1", 0))
+                .hasMessageContaining("1 valid signature(s)")
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.INSUFFICIENT_SIGNATURES);
+    }
+
+    @Test
+    void refusesSignaturesByUnknownKeysAndByKeysRevokedInARotation() {
+        assertThatThrownBy(() -> box.verifyManifest(SignedManifest.sign(manifest(2, 1), release[0], stranger),
+                "entertainment", "stb-x1", 0)).extracting(e -> ((ImageVerificationException) e).reason())
+                .isEqualTo(Reason.INSUFFICIENT_SIGNATURES);
+
+        // v2 revokes release[0] and adds a new release key
+        SoftwareSigner replacement = SoftwareSigner.generate();
+        KeySet v2 = keySet(2, keys(2, root), keys(2, release[1], release[2], replacement), keys(1, director));
+        box.update(List.of(SignedKeySet.sign(v2, root[0], root[1])));
+        assertThat(box.keySet().version()).isEqualTo(2);
+        assertThatThrownBy(() -> box.verifyManifest(SignedManifest.sign(manifest(2, 1), release[0], release[1]),
+                "entertainment", "stb-x1", 0)).extracting(e -> ((ImageVerificationException) e).reason())
+                .isEqualTo(Reason.INSUFFICIENT_SIGNATURES);
+        assertThat(box.verifyManifest(SignedManifest.sign(manifest(2, 1), replacement, release[1]),
+                "entertainment", "stb-x1", 0).version()).isEqualTo(2);
+    }
+
+    @Test
+    void refusesAWrongModelAndADowngradeBelowTheFloor() {
+        SignedManifest m = SignedManifest.sign(manifest(2, 3), release);
+        assertThatThrownBy(() -> box.verifyManifest(m, "entertainment", "stb-z9", 0))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.WRONG_MODEL);
+        assertThatThrownBy(() -> box.verifyManifest(m, "entertainment", "stb-x1", 4))
+                .hasMessageContaining("below this box's floor 4")
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.BELOW_SECURITY_FLOOR);
+    }
+
+    @Test
+    void anExpiredKeySetFreezesNothingIn() {
+        now.set(TrustFixture.NEXT_YEAR.plusSeconds(1));
+        assertThatThrownBy(() -> box.verifyManifest(SignedManifest.sign(manifest(2, 1), release), "entertainment", "stb-x1", 0))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.EXPIRED);
+    }
+
+    @Test
+    void acceptsADirectorStatementOnceAndRefusesAnOlderReplay() {
+        var rollback = statement(5, new Statement.Activate("entertainment", Digest.sha256(new byte[] {1})), director);
+        var newer = statement(6, new Statement.Activate("entertainment", Digest.sha256(new byte[] {2})), director);
+
+        assertThat(box.accept(rollback)).containsInstanceOf(Statement.Activate.class);
+        assertThat(box.accept(rollback)).as("the same statement again is not news").isEmpty();
+        assertThat(box.accept(newer)).isPresent();
+        assertThatThrownBy(() -> box.accept(rollback))
+                .hasMessageContaining("#5 is not newer than #6")
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.REPLAYED);
+    }
+
+    @Test
+    void sequencesAreTrackedPerStream() {
+        assertThat(box.accept(statement(9, new Statement.Finalize("entertainment", 2), director))).isPresent();
+        assertThat(box.accept(statement(3, new Statement.Activate("entertainment", Digest.sha256(new byte[] {1})), director)))
+                .isPresent();
+        assertThat(box.accept(statement(4, new Statement.Finalize("security", 1), director))).isPresent();
+    }
+
+    @Test
+    void refusesAForgedStatementAndAnExpiredOne() {
+        var forged = statement(7, new Statement.Activate("entertainment", Digest.sha256(new byte[] {1})), stranger);
+        assertThatThrownBy(() -> box.accept(forged))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.INSUFFICIENT_SIGNATURES);
+        var byRelease = statement(7, new Statement.Finalize("entertainment", 9), release);
+        assertThatThrownBy(() -> box.accept(byRelease)).as("release keys cannot speak as the director")
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.INSUFFICIENT_SIGNATURES);
+
+        var expiring = SignedStatement.sign(new SignedStatement.Envelope(8, NOW.plusSeconds(60),
+                new Statement.Finalize("entertainment", 1)), director);
+        now.set(NOW.plusSeconds(61));
+        assertThatThrownBy(() -> box.accept(expiring))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.EXPIRED);
+    }
+
+    @Test
+    void replayProtectionSurvivesARestart() {
+        var s = statement(5, new Statement.Activate("entertainment", Digest.sha256(new byte[] {1})), director);
+        var older = statement(4, new Statement.Activate("entertainment", Digest.sha256(new byte[] {3})), director);
+        box.accept(s);
+        BoxTrust restarted = BoxTrust.restore(box.state(), clock);
+        assertThatThrownBy(() -> restarted.accept(older))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.REPLAYED);
+    }
+
+    @Test
+    void aRotationSignedOnlyByNewKeysLeavesTheBoxOnItsCurrentKeys() {
+        SoftwareSigner[] attacker = signers(2);
+        KeySet evil = keySet(2, keys(2, attacker), keys(1, attacker[0]), keys(1, attacker[1]));
+        assertThatThrownBy(() -> box.update(List.of(SignedKeySet.sign(evil, attacker))))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.INSUFFICIENT_SIGNATURES);
+        assertThat(box.keySet()).isEqualTo(v1);
+    }
+}
