@@ -37,6 +37,8 @@ public final class ChunkStore {
     public void put(Digest digest, byte[] data, int length) throws IOException {
         Path target = path(digest);
         if (Files.exists(target)) {
+            // refresh the age so a concurrent garbage collection keeps a chunk that a new upload reuses
+            Files.setLastModifiedTime(target, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
             return;
         }
         Files.createDirectories(target.getParent());
@@ -115,6 +117,51 @@ public final class ChunkStore {
         for (Digest d : manifest.chunkDigests()) {
             out.write(get(d));
         }
+    }
+
+    /**
+     * Copies bytes {@code [offset, offset + length)} of the image to {@code out}, reading only the chunks that hold
+     * them (for HTTP range requests).
+     */
+    public void copyRange(Manifest manifest, long offset, long length, OutputStream out) throws IOException {
+        if (offset < 0 || length < 0 || offset + length > manifest.size()) {
+            throw new IllegalArgumentException("range " + offset + "+" + length + " is outside the image's "
+                    + manifest.size() + " bytes");
+        }
+        long end = offset + length;
+        int chunkSize = manifest.chunkSize();
+        for (int c = (int) (offset / chunkSize); length > 0 && (long) c * chunkSize < end; c++) {
+            byte[] data = get(manifest.chunkDigests().get(c));
+            long chunkStart = (long) c * chunkSize;
+            int from = (int) Math.max(0, offset - chunkStart);
+            int to = (int) Math.min(data.length, end - chunkStart);
+            out.write(data, from, to - from);
+        }
+    }
+
+    /**
+     * Deletes chunks that {@code live} does not reference and that are older than {@code olderThan}. The age
+     * limit protects an upload in flight, whose chunks exist before the image that references them is committed.
+     *
+     * @return the number of chunks deleted
+     */
+    public int collectGarbage(java.util.function.Predicate<Digest> live, java.time.Instant olderThan) throws IOException {
+        int deleted = 0;
+        try (var files = Files.walk(chunks)) {
+            for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                Digest d;
+                try {
+                    d = Digest.parse(p.getFileName().toString());
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                if (!live.test(d) && Files.getLastModifiedTime(p).toInstant().isBefore(olderThan)) {
+                    Files.deleteIfExists(p);
+                    deleted++;
+                }
+            }
+        }
+        return deleted;
     }
 
     Path path(Digest digest) {

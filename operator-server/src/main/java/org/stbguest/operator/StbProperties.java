@@ -34,10 +34,14 @@ public record StbProperties(
     /**
      * Server-side signing keys.
      *
-     * @param passphrase encrypts the release key at rest; when empty a random one is created in
-     *                   {@code <data-dir>/keys/passphrase} (development only: set {@code STB_KEYS_PASSPHRASE})
+     * @param passphrase        encrypts the server's keys at rest; when empty a random one is created in
+     *                          {@code <data-dir>/keys/passphrase} (development only: set {@code STB_KEYS_PASSPHRASE})
+     * @param keySetValidity    lifetime of the development key set the server creates for itself
+     * @param statementValidity lifetime of director statements; they are re-signed when half of it is gone
      */
-    public record Keys(@DefaultValue("") String passphrase) {
+    public record Keys(@DefaultValue("") String passphrase,
+                       @DefaultValue("365d") Duration keySetValidity,
+                       @DefaultValue("7d") Duration statementValidity) {
 
         @Override
         public String toString() {

@@ -65,10 +65,16 @@ class OperatorApiTest {
         assertThat(r.statusCode()).isEqualTo(201);
         JsonNode n = DeviceApiJson.mapper().readTree(r.body());
         assertThat(n.get("size").asLong()).isEqualTo(image.length);
-        assertThat(n.get("state").asString()).isEqualTo("RELEASED");
+        assertThat(n.get("state").asString()).as("an upload is a draft until released").isEqualTo("DRAFT");
 
-        HttpResponse<String> manifest = get("/api/images/" + n.get("id").asLong() + "/manifest", basic("ops", "ops-secret"));
-        assertThat(DeviceApiJson.mapper().readTree(manifest.body()).get("signatures")).hasSize(1);
+        long id = n.get("id").asLong();
+        HttpResponse<String> manifest = get("/api/images/" + id + "/manifest", basic("ops", "ops-secret"));
+        assertThat(DeviceApiJson.mapper().readTree(manifest.body()).get("signatures"))
+                .as("signed by the server's release key, one of the development key set's").hasSize(1);
+        HttpResponse<String> released = post("/api/images/" + id + "/release", "{}", basic("ops", "ops-secret"));
+        assertThat(DeviceApiJson.mapper().readTree(released.body()).get("state").asString()).isEqualTo("RELEASED");
+        assertThat(post("/api/images/" + id + "/release", "{}", basic("ops", "ops-secret")).statusCode())
+                .as("released twice").isEqualTo(409);
 
         HttpResponse<String> dup = upload(bytes(1000, 2), "browser", 1);
         assertThat(dup.statusCode()).isEqualTo(409);
@@ -124,6 +130,95 @@ class OperatorApiTest {
                 basic("cc", "cc-secret"));
         assertThat(r.statusCode()).isEqualTo(404);
         assertThat(DeviceApiJson.mapper().readTree(r.body()).get("code").asString()).isEqualTo("device-not-found");
+    }
+
+    @Test
+    void devicesFetchByteRangesOfReleasedImagesOnly() throws Exception {
+        byte[] image = bytes(700_000, 9);
+        long id = DeviceApiJson.mapper().readTree(upload(image, "ranges", 1).body()).get("id").asLong();
+        String root = DeviceApiJson.mapper().readTree(get("/api/images/" + id, basic("ops", "ops-secret")).body())
+                .get("rootDigest").asString();
+        String bearer = "Bearer " + DeviceApiJson.mapper().readTree(post("/api/devices",
+                "{\"serial\":\"SN-RANGE\",\"hardwareModel\":\"stb-x1\"}", basic("ops", "ops-secret")).body())
+                .get("token").asString();
+        assertThat(get("/api/device/images/" + root, bearer).statusCode()).as("a draft is not served").isEqualTo(404);
+        post("/api/images/" + id + "/release", "{}", basic("ops", "ops-secret"));
+
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri("/api/device/images/" + root))
+                .header("Authorization", bearer).header("Range", "bytes=262000-262999").GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).isEqualTo(206);
+        assertThat(r.headers().firstValue("Content-Range")).contains("bytes 262000-262999/700000");
+        assertThat(r.body()).isEqualTo(java.util.Arrays.copyOfRange(image, 262000, 263000));
+
+        HttpResponse<byte[]> suffix = http.send(HttpRequest.newBuilder(uri("/api/device/images/" + root))
+                .header("Authorization", bearer).header("Range", "bytes=-10").GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(suffix.body()).isEqualTo(java.util.Arrays.copyOfRange(image, image.length - 10, image.length));
+
+        HttpResponse<byte[]> outside = http.send(HttpRequest.newBuilder(uri("/api/device/images/" + root))
+                .header("Authorization", bearer).header("Range", "bytes=800000-").GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(outside.statusCode()).isEqualTo(416);
+        assertThat(outside.headers().firstValue("Content-Range")).contains("bytes */700000");
+
+        assertThat(get("/api/device/images/" + root, null).statusCode()).as("devices only").isEqualTo(401);
+    }
+
+    @Test
+    void anOfflineSignatureByAnUnknownKeyIsRefusedAndARevokedImageIsNotServed() throws Exception {
+        long id = DeviceApiJson.mapper().readTree(upload(bytes(5000, 10), "revoked", 1).body()).get("id").asLong();
+        var stranger = org.stbguest.image.SoftwareSigner.generate();
+        String manifest = DeviceApiJson.mapper().readTree(get("/api/images/" + id + "/manifest", basic("ops", "ops-secret")).body())
+                .get("manifestBase64").asString();
+        byte[] sig = stranger.sign(java.util.Base64.getDecoder().decode(manifest));
+        HttpResponse<String> r = post("/api/images/" + id + "/signatures", "{\"keyId\":\"" + stranger.keyId().hex()
+                + "\",\"signatureBase64\":\"" + java.util.Base64.getEncoder().encodeToString(sig) + "\"}",
+                basic("ops", "ops-secret"));
+        assertThat(r.statusCode()).isEqualTo(422);
+        assertThat(r.body()).contains("not a release key");
+
+        post("/api/images/" + id + "/release", "{}", basic("ops", "ops-secret"));
+        HttpResponse<String> revoked = post("/api/images/" + id + "/revoke", "{}", basic("ops", "ops-secret"));
+        assertThat(DeviceApiJson.mapper().readTree(revoked.body()).get("state").asString()).isEqualTo("REVOKED");
+        assertThat(post("/api/rollouts", "{\"imageId\":" + id + "}", basic("ops", "ops-secret")).statusCode())
+                .as("a revoked image cannot be rolled out").isEqualTo(409);
+    }
+
+    @Test
+    void theKeySetChainIsPublicAndARotationSignedOnlyByNewKeysIsRefused() throws Exception {
+        HttpResponse<String> chain = get("/api/keysets", null);
+        assertThat(chain.statusCode()).isEqualTo(200);
+        var current = DeviceApiJson.mapper().readValue(chain.body(), org.stbguest.image.trust.SignedKeySet[].class);
+        assertThat(current).hasSize(1);
+        var v1 = current[0].unverified();
+
+        var attacker = org.stbguest.image.SoftwareSigner.generate();
+        var evil = new org.stbguest.image.trust.KeySet(2, v1.expires(),
+                new org.stbguest.image.trust.RoleKeys(1, java.util.List.of(attacker.publicKey())), v1.release(), v1.director());
+        var signed = org.stbguest.image.trust.SignedKeySet.sign(evil, attacker);
+        HttpResponse<String> r = post("/api/keysets", DeviceApiJson.mapper().writeValueAsString(signed), basic("ops", "ops-secret"));
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.body()).contains("current root keys");
+        assertThat(DeviceApiJson.mapper().readValue(get("/api/keysets", null).body(),
+                org.stbguest.image.trust.SignedKeySet[].class)).hasSize(1);
+    }
+
+    @Test
+    void garbageCollectionKeepsEveryChunkAnImageUses() throws Exception {
+        byte[] image = bytes(600_000, 11);
+        long id = DeviceApiJson.mapper().readTree(upload(image, "gc", 1).body()).get("id").asLong();
+        HttpResponse<String> gc = post("/api/images/gc?graceMinutes=0", "{}", basic("ops", "ops-secret"));
+        assertThat(gc.statusCode()).isEqualTo(200);
+        post("/api/images/" + id + "/release", "{}", basic("ops", "ops-secret"));
+        String root = DeviceApiJson.mapper().readTree(get("/api/images/" + id, basic("ops", "ops-secret")).body())
+                .get("rootDigest").asString();
+        String bearer = "Bearer " + DeviceApiJson.mapper().readTree(post("/api/devices",
+                "{\"serial\":\"SN-GC\",\"hardwareModel\":\"stb-x1\"}", basic("ops", "ops-secret")).body())
+                .get("token").asString();
+        HttpResponse<byte[]> whole = http.send(HttpRequest.newBuilder(uri("/api/device/images/" + root))
+                .header("Authorization", bearer).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(whole.body()).isEqualTo(image);
     }
 
     private HttpResponse<String> upload(byte[] image, String role, long version) throws Exception {

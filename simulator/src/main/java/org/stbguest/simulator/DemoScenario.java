@@ -27,7 +27,7 @@ import org.stbguest.agent.storage.DigestOnlySlotStorage;
 import org.stbguest.agent.storage.FileSlotStorage;
 import org.stbguest.device.api.Enrollment;
 import org.stbguest.image.Digest;
-import org.stbguest.image.ManifestVerifier;
+import org.stbguest.image.trust.SignedKeySet;
 import org.stbguest.image.SignedManifest;
 import org.stbguest.multicast.MulticastChannels;
 import org.stbguest.multicast.MulticastSettings;
@@ -93,7 +93,7 @@ public final class DemoScenario {
         var eventLoops = MulticastChannels.newEventLoopGroup(2);
         var scheduler = Executors.newScheduledThreadPool(2, daemon("agent-timer"));
         var workers = Executors.newFixedThreadPool(Math.max(4, Math.min(32, options.agents() / 4)), daemon("agent-worker"));
-        var runtime = new AgentRuntime(eventLoops, scheduler, workers, http);
+        var runtime = new AgentRuntime(eventLoops, scheduler, workers, http, java.time.InstantSource.system());
         List<StbAgent> agents = new ArrayList<>();
         try (EmbeddedServer server = new EmbeddedServer(data.resolve("server"), data.resolve("demo.log"), Map.of())) {
             progress.line("[server]", "up at " + server.uri + " in " + seconds(t0) + " s (log: " + data.resolve("demo.log") + ")");
@@ -113,11 +113,14 @@ public final class DemoScenario {
                 byte[] v2 = image(2);
                 var img1 = admin.upload(v1, ROLE, 1, 1, List.of(MODEL));
                 var img2 = admin.upload(v2, ROLE, 2, 1, List.of(MODEL));
-                ManifestVerifier trust = admin.releaseKeys();
+                admin.release(img1.id());
+                admin.release(img2.id());
+                SignedKeySet trust = admin.keySets().get(0);
                 Digest original = Digest.parse(img1.rootDigest());
                 Digest updated = Digest.parse(img2.rootDigest());
                 progress.line("[publish]", ROLE + " v1 " + mib(v1.length) + " root " + original.shortHex()
-                        + " and v2 root " + updated.shortHex() + ", signed by the release key");
+                        + " and v2 root " + updated.shortHex() + ", signed and released; boxes pinned to key set v"
+                        + trust.unverified().version());
 
                 SignedManifest factory = admin.signedManifest(img1.id());
                 List<UUID> ids = new ArrayList<>();
@@ -229,7 +232,7 @@ public final class DemoScenario {
         }
     }
 
-    private AgentConfig agentConfig(Enrollment e, EmbeddedServer server, ManifestVerifier trust, Path dir) {
+    private AgentConfig agentConfig(Enrollment e, EmbeddedServer server, SignedKeySet trust, Path dir) {
         return new AgentConfig(e.deviceId(), e.token(), server.uri, MODEL, List.of(ROLE), trust, dir,
                 MulticastSettings.LOOPBACK, DistributorConfig.DEFAULT_CONTROL_GROUP, DistributorConfig.DEFAULT_CONTROL_PORT,
                 Duration.ofMillis(500), Duration.ofSeconds(30), 2);

@@ -13,9 +13,8 @@ import java.util.Map;
 import java.util.UUID;
 import org.stbguest.device.api.DeviceApiJson;
 import org.stbguest.device.api.Enrollment;
-import org.stbguest.image.Ed25519;
-import org.stbguest.image.ManifestVerifier;
 import org.stbguest.image.SignedManifest;
+import org.stbguest.image.trust.SignedKeySet;
 import tools.jackson.databind.JsonNode;
 
 /** The simulator's client for the operator REST API, as an operator or the call center would use it. */
@@ -62,10 +61,22 @@ final class OperatorApi {
                 Enrollment.class);
     }
 
-    ManifestVerifier releaseKeys() throws IOException, InterruptedException {
-        JsonNode n = send(request("/api/keys/release").GET().build());
-        JsonNode key = n.get("keys").get(0);
-        return ManifestVerifier.trusting(Ed25519.publicKey(Base64.getDecoder().decode(key.get("publicKeyBase64").asString())));
+    /** The key-set chain; its first element is what boxes are pinned to at manufacturing. */
+    List<SignedKeySet> keySets() throws IOException, InterruptedException {
+        JsonNode n = send(request("/api/keysets").GET().build());
+        List<SignedKeySet> out = new java.util.ArrayList<>();
+        for (JsonNode k : n) {
+            out.add(DeviceApiJson.mapper().treeToValue(k, SignedKeySet.class));
+        }
+        return out;
+    }
+
+    void release(long imageId) throws IOException, InterruptedException {
+        postJson("/api/images/" + imageId + "/release", Map.of());
+    }
+
+    Rollout finalizeRollout(long id) throws IOException, InterruptedException {
+        return rollout(postJson("/api/rollouts/" + id + "/finalize", Map.of()));
     }
 
     Rollout createRollout(long imageId, int complaintThreshold) throws IOException, InterruptedException {

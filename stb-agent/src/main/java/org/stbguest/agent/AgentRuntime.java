@@ -2,6 +2,7 @@ package org.stbguest.agent;
 
 import io.netty.channel.EventLoopGroup;
 import java.net.http.HttpClient;
+import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -10,5 +11,5 @@ import java.util.concurrent.ScheduledExecutorService;
  * the same event loops, scheduler and worker pool. The owner of the runtime shuts it down.
  */
 public record AgentRuntime(EventLoopGroup eventLoops, ScheduledExecutorService scheduler, ExecutorService workers,
-                           HttpClient http) {
+                           HttpClient http, InstantSource clock) {
 }

@@ -25,6 +25,7 @@ import org.stbguest.device.api.Slot;
 import org.stbguest.image.Digest;
 import org.stbguest.image.ImageVerificationException;
 import org.stbguest.image.Manifest;
+import org.stbguest.image.trust.BoxTrust;
 import org.stbguest.multicast.TransmissionReceiver;
 
 /**
@@ -45,12 +46,15 @@ final class RoleAgent {
     private final SlotStorage storage;
     private final BootControlStore store;
     private final Consumer<DeviceReport> reporter;
+    private final BoxTrust trust;
     private final Set<Digest> refused = new HashSet<>();
     private SlotPair pair;
     private Staging staging;
 
     RoleAgent(String role, AgentConfig config, AgentRuntime runtime, ServerClient client, Hypervisor hypervisor,
-              SlotStorage storage, BootControlStore store, Consumer<DeviceReport> reporter) throws IOException {
+              SlotStorage storage, BootControlStore store, BoxTrust trust, Consumer<DeviceReport> reporter)
+            throws IOException {
+        this.trust = trust;
         this.role = role;
         this.config = config;
         this.runtime = runtime;
@@ -66,7 +70,12 @@ final class RoleAgent {
         return SlotPair.restore(pair.snapshot());
     }
 
-    synchronized void provisionFactoryImage(Manifest manifest, byte[] image) throws IOException {
+    synchronized void provisionFactoryImage(org.stbguest.image.SignedManifest signed, byte[] image) throws IOException {
+        Manifest manifest = trust.verifyManifest(signed, role, config.hardwareModel(), pair.securityFloor());
+        if (manifest.size() != image.length) {
+            throw new ImageVerificationException(ImageVerificationException.Reason.TRUNCATED,
+                    "factory image has " + image.length + " bytes, manifest says " + manifest.size());
+        }
         try (SlotStorage.SlotWriter w = storage.openForWrite(Slot.A, manifest)) {
             for (int i = 0; i < manifest.chunkDigests().size(); i++) {
                 int from = i * manifest.chunkSize();
@@ -81,17 +90,29 @@ final class RoleAgent {
         store.save(pair);
     }
 
-    synchronized void apply(RoleDirective directive) throws IOException, InterruptedException {
-        Digest wanted = directive.activate();
-        if (wanted != null && !wanted.equals(pair.activeDigest().orElse(null))) {
+    /**
+     * Moves this role towards its desired state: runs {@code wanted} (named by a verified director statement) if a
+     * slot holds it, and otherwise stages what the server offers.
+     */
+    synchronized void apply(RoleDirective directive, Digest wanted) throws IOException, InterruptedException {
+        if (wanted != null && !wanted.equals(pair.activeDigest().orElse(null)) && !refused.contains(wanted)) {
             Optional<Slot> holder = pair.slotHolding(wanted);
             if (holder.isPresent()) {
                 activate(holder.get());
                 return;
             }
         }
-        if (directive.stage() != null) {
+        if (directive != null && directive.stage() != null) {
             ensureStaging(directive.stage());
+        }
+    }
+
+    /** Raises the security floor after a verified finalize statement. */
+    synchronized void raiseFloor(long floor) throws IOException {
+        if (floor > pair.securityFloor()) {
+            pair.raiseFloor(floor);
+            store.save(pair);
+            log.info("event=security_floor_raised device={} role={} floor={}", config.deviceId(), role, floor);
         }
     }
 
@@ -118,11 +139,7 @@ final class RoleAgent {
             return;
         }
         try {
-            manifest = config.trust().verifyFor(offer.manifest(), role, config.hardwareModel());
-            if (manifest.securityVersion() < pair.securityFloor()) {
-                throw new ImageVerificationException(ImageVerificationException.Reason.BELOW_SECURITY_FLOOR,
-                        "security version " + manifest.securityVersion() + " is below the floor " + pair.securityFloor());
-            }
+            manifest = trust.verifyManifest(offer.manifest(), role, config.hardwareModel(), pair.securityFloor());
         } catch (ImageVerificationException e) {
             refused.add(claimed);
             log.warn("event=image_refused device={} role={} image={} reason={} detail={}", config.deviceId(), role,
@@ -142,7 +159,15 @@ final class RoleAgent {
     private void activate(Slot target) throws IOException, InterruptedException {
         SlotState wanted = pair.slot(target);
         Optional<Slot> previous = pair.active();
-        pair.setActiveForTrial(target, config.bootTries());
+        try {
+            pair.setActiveForTrial(target, config.bootTries());
+        } catch (org.stbguest.agent.slot.IllegalSlotTransitionException e) {
+            refused.add(wanted.digest());
+            log.warn("event=activation_refused device={} role={} image={} reason={}", config.deviceId(), role,
+                    wanted.digest().shortHex(), e.getMessage());
+            reporter.accept(new DeviceReport(ReportType.REFUSED, role, wanted.digest(), target, e.getMessage()));
+            return;
+        }
         store.save(pair);
         String lastFailure = "nothing bootable";
         for (int attempt = 0; attempt <= config.bootTries() + 1; attempt++) {

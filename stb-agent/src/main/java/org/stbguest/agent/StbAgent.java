@@ -24,7 +24,13 @@ import org.stbguest.device.api.RoleDirective;
 import org.stbguest.device.api.RoleStatus;
 import org.stbguest.image.ImageVerificationException;
 import org.stbguest.image.Manifest;
+import org.stbguest.image.Digest;
 import org.stbguest.image.SignedManifest;
+import org.stbguest.image.trust.BoxTrust;
+import org.stbguest.image.trust.KeySet;
+import org.stbguest.image.trust.SignedStatement;
+import org.stbguest.image.trust.Statement;
+import org.stbguest.device.api.ReportType;
 import org.stbguest.multicast.AnnouncementListener;
 
 /**
@@ -41,6 +47,9 @@ public final class StbAgent implements AutoCloseable {
     private final AgentRuntime runtime;
     private final ServerClient client;
     private final Map<String, RoleAgent> roles = new LinkedHashMap<>();
+    private final BoxTrust trust;
+    private final AgentStateStore stateStore;
+    private final Map<String, Digest> desiredImages = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicBoolean checkInQueued = new AtomicBoolean();
     private volatile boolean closed;
     private volatile ScheduledFuture<?> next;
@@ -52,10 +61,15 @@ public final class StbAgent implements AutoCloseable {
         this.config = config;
         this.runtime = runtime;
         this.client = new ServerClient(runtime.http(), config.server(), config.token(), Duration.ofSeconds(10));
+        this.stateStore = new AgentStateStore(config.stateDir());
+        var saved = stateStore.load();
+        this.trust = saved.map(s -> BoxTrust.restore(s.trust(), runtime.clock()))
+                .orElseGet(() -> BoxTrust.pinned(config.trustAnchor(), runtime.clock()));
+        saved.ifPresent(s -> desiredImages.putAll(s.desiredImages()));
         BootControlStore store = new BootControlStore(config.stateDir());
         for (String role : config.roles()) {
             roles.put(role, new RoleAgent(role, config, runtime, client, hypervisor, storageForRole.apply(role), store,
-                    this::reportAsync));
+                    trust, this::reportAsync));
         }
     }
 
@@ -70,12 +84,12 @@ public final class StbAgent implements AutoCloseable {
      * release keys. Done once, at manufacturing.
      */
     public void provisionFactoryImage(String role, SignedManifest signed, byte[] image) throws IOException {
-        Manifest manifest = config.trust().verifyFor(signed, role, config.hardwareModel());
-        if (manifest.size() != image.length) {
-            throw new ImageVerificationException(ImageVerificationException.Reason.TRUNCATED,
-                    "factory image has " + image.length + " bytes, manifest says " + manifest.size());
-        }
-        roleAgent(role).provisionFactoryImage(manifest, image);
+        roleAgent(role).provisionFactoryImage(signed, image);
+    }
+
+    /** The key set this box trusts now. */
+    public KeySet keySet() {
+        return trust.keySet();
     }
 
     /** Starts checking in (at once) and, if configured, listening for announcements. */
@@ -142,12 +156,12 @@ public final class StbAgent implements AutoCloseable {
         }
         long nextDelay;
         try {
-            DesiredState desired = client.checkIn(new CheckIn(status()));
-            for (RoleDirective d : desired.roles()) {
-                RoleAgent r = roles.get(d.role());
-                if (r != null) {
-                    r.apply(d);
-                }
+            DesiredState desired = client.checkIn(new CheckIn(trust.keySet().version(), status()));
+            applySignedMetadata(desired);
+            Map<String, RoleDirective> byRole = new LinkedHashMap<>();
+            desired.roles().forEach(d -> byRole.put(d.role(), d));
+            for (Map.Entry<String, RoleAgent> r : roles.entrySet()) {
+                r.getValue().apply(byRole.get(r.getKey()), desiredImages.get(r.getKey()));
             }
             failures = 0;
             nextDelay = desired.checkInIntervalMillis() > 0 ? desired.checkInIntervalMillis()
@@ -162,6 +176,72 @@ public final class StbAgent implements AutoCloseable {
                     nextDelay, e.getMessage());
         }
         schedule(nextDelay);
+    }
+
+    /** Follows key-set rotations, then accepts director statements in sequence order; refusals are reported. */
+    private void applySignedMetadata(DesiredState desired) throws IOException {
+        boolean changed = false;
+        if (!desired.keySets().isEmpty()) {
+            long before = trust.keySet().version();
+            try {
+                trust.update(desired.keySets());
+            } catch (ImageVerificationException e) {
+                refuse("key set", e);
+            }
+            changed = trust.keySet().version() != before;
+        }
+        var statements = new ArrayList<>(desired.statements());
+        statements.sort(java.util.Comparator.comparingLong(s -> sequenceOf(s)));
+        for (SignedStatement signed : statements) {
+            try {
+                var accepted = trust.accept(signed);
+                changed |= accepted.isPresent();
+                if (accepted.isPresent()) {
+                    apply(accepted.get());
+                }
+            } catch (ImageVerificationException e) {
+                refuse("statement", e);
+            }
+        }
+        if (changed) {
+            stateStore.save(new AgentStateStore.AgentState(trust.state(), desiredImages));
+        }
+    }
+
+    private void apply(Statement statement) throws IOException {
+        switch (statement.kind()) {
+            case ACTIVATE -> {
+                var a = (Statement.Activate) statement;
+                if (roles.containsKey(a.role())) {
+                    desiredImages.put(a.role(), a.image());
+                    log.info("event=activate_accepted device={} role={} image={}", config.deviceId(), a.role(),
+                            a.image().shortHex());
+                }
+            }
+            case FINALIZE -> {
+                var f = (Statement.Finalize) statement;
+                RoleAgent r = roles.get(f.role());
+                if (r != null) {
+                    r.raiseFloor(f.securityFloor());
+                }
+            }
+            case ANNOUNCE -> checkInSoon();
+        }
+    }
+
+    private static long sequenceOf(SignedStatement s) {
+        try {
+            return s.unverified().sequence();
+        } catch (ImageVerificationException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private void refuse(String what, ImageVerificationException e) {
+        log.warn("event={}_refused device={} reason={} detail={}", what.replace(' ', '_'), config.deviceId(),
+                e.reason(), e.getMessage());
+        reportAsync(new DeviceReport(ReportType.REFUSED, roles.keySet().iterator().next(), null, null,
+                what + " " + e.reason() + ": " + e.getMessage()));
     }
 
     private void reportAsync(DeviceReport report) {

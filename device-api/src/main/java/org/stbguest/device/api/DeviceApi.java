@@ -10,6 +10,8 @@ public final class DeviceApi {
     public static final String CHECK_IN = "/api/device/check-in";
     /** Reports: POST a {@link DeviceReport}. */
     public static final String REPORTS = "/api/device/reports";
+    /** A whole image or, with a {@code Range} header, a byte range of it (RFC 7233). */
+    public static final String IMAGE = "/api/device/images/{rootDigest}";
     /** One chunk of an image, for unicast repair: GET with the image's root digest and the chunk index. */
     public static final String CHUNK = "/api/device/images/{rootDigest}/chunks/{index}";
 

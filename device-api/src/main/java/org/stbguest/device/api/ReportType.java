@@ -9,5 +9,7 @@ public enum ReportType {
     /** The box booted an image on trial and the guest reported healthy: the slot is committed. */
     ACTIVATED,
     /** A trial boot failed and the box went back to the previous slot. */
-    BOOT_FAILED
+    BOOT_FAILED,
+    /** The box refused signed metadata (a key set or statement): forged, expired, replayed or malformed. */
+    REFUSED
 }

@@ -1,13 +1,11 @@
 package org.stbguest.device.api;
 
-import org.stbguest.image.Digest;
-
 /**
- * The desired state of one guest role: an image to stage into the inactive slot ({@code stage}, may be null) and the
- * image that should be running ({@code activate}, may be null for "keep what runs"). When {@code activate} names the
- * image in the other slot, the box switches to it with no download: that is how a rollback reaches it.
+ * What one guest role should hold: an image to stage into the inactive slot ({@code stage}). Which image should
+ * <em>run</em> is never said here but in a signed director statement, so that only the director key can make a box
+ * switch slots.
  */
-public record RoleDirective(String role, ImageOffer stage, Digest activate) {
+public record RoleDirective(String role, ImageOffer stage) {
 
     public RoleDirective {
         if (role == null || role.isBlank()) {

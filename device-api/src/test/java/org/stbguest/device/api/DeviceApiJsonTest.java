@@ -15,21 +15,25 @@ class DeviceApiJsonTest {
     void desiredStateRoundTripsThroughJsonWithDigestsAsPlainHexStrings() {
         Manifest m = Manifest.of("entertainment", 2, 1, java.util.Set.of("stb-x1"), 0, Manifest.MIN_CHUNK_SIZE, List.of());
         SignedManifest signed = SignedManifest.sign(m, SoftwareSigner.generate());
-        Digest old = Digest.sha256(new byte[] {1});
-        DesiredState state = new DesiredState(List.of(new RoleDirective("entertainment",
-                new ImageOffer(signed, new TransmissionInfo(7, "239.255.0.2", 5001, 1400)), old)), 1000);
+        SoftwareSigner director = SoftwareSigner.generate();
+        var statement = org.stbguest.image.trust.SignedStatement.sign(new org.stbguest.image.trust.SignedStatement.Envelope(
+                3, java.time.Instant.parse("2027-01-01T00:00:00Z"),
+                new org.stbguest.image.trust.Statement.Activate("entertainment", Digest.sha256(new byte[] {1}))), director);
+        DesiredState state = new DesiredState(List.of(), List.of(statement), List.of(new RoleDirective("entertainment",
+                new ImageOffer(signed, new TransmissionInfo(7, "239.255.0.2", 5001, 1400)))), 1000);
 
         String json = DeviceApiJson.mapper().writeValueAsString(state);
         DesiredState back = DeviceApiJson.mapper().readValue(json, DesiredState.class);
 
         assertThat(back).isEqualTo(state);
-        assertThat(json).contains("\"activate\":\"" + old.hex() + "\"");
+        assertThat(back.statements().get(0).unverified().sequence()).isEqualTo(3);
     }
 
     @Test
     void unknownPropertiesFromANewerServerAreIgnored() {
         DesiredState s = DeviceApiJson.mapper().readValue(
                 "{\"roles\":[],\"checkInIntervalMillis\":5,\"futureField\":true}", DesiredState.class);
+        assertThat(s.statements()).isEmpty();
         assertThat(s.checkInIntervalMillis()).isEqualTo(5);
     }
 

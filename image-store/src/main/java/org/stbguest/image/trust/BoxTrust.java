@@ -114,7 +114,7 @@ public final class BoxTrust {
             throw new ImageVerificationException(Reason.EXPIRED, e.statement().kind() + " statement #" + e.sequence()
                     + " expired at " + e.expires());
         }
-        String stream = e.statement().kind() + ":" + e.statement().stream();
+        String stream = e.statement().sequenceKey();
         long last = sequences.getOrDefault(stream, 0L);
         String digest = Digest.sha256(bytes).hex();
         if (e.sequence() == last && digest.equals(lastStatements.get(stream))) {

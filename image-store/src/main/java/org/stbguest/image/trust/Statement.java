@@ -17,6 +17,11 @@ public sealed interface Statement permits Statement.Activate, Statement.Finalize
      */
     String stream();
 
+    /** The key under which a box tracks this statement's sequence numbers: kind and stream. */
+    default String sequenceKey() {
+        return kind() + ":" + stream();
+    }
+
     /** Run {@code image} for {@code role}: used both to activate a new image and to roll back to the previous one. */
     record Activate(String role, org.stbguest.image.Digest image) implements Statement {
         public Activate {

@@ -1,5 +1,7 @@
 package org.stbguest.operator.deviceapi;
 
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -15,6 +17,9 @@ import org.stbguest.device.api.DesiredState;
 import org.stbguest.device.api.DeviceApi;
 import org.stbguest.device.api.DeviceReport;
 import org.stbguest.image.Digest;
+import org.stbguest.image.Manifest;
+import org.stbguest.operator.trust.DirectorService;
+import org.stbguest.operator.trust.KeySetService;
 import org.stbguest.operator.StbProperties;
 import org.stbguest.operator.device.DeviceService;
 import org.stbguest.operator.image.ImageService;
@@ -33,10 +38,14 @@ class DeviceApiController {
     private final RolloutService rollouts;
     private final TelemetryService telemetry;
     private final ImageService images;
+    private final KeySetService keySets;
+    private final DirectorService director;
     private final StbProperties props;
 
     DeviceApiController(DeviceService devices, RolloutService rollouts, TelemetryService telemetry, ImageService images,
-                        StbProperties props) {
+                        KeySetService keySets, DirectorService director, StbProperties props) {
+        this.keySets = keySets;
+        this.director = director;
         this.devices = devices;
         this.rollouts = rollouts;
         this.telemetry = telemetry;
@@ -47,7 +56,36 @@ class DeviceApiController {
     @PostMapping(DeviceApi.CHECK_IN)
     DesiredState checkIn(@AuthenticationPrincipal DevicePrincipal device, @RequestBody CheckIn checkIn) {
         devices.recordCheckIn(device.deviceId(), checkIn);
-        return new DesiredState(rollouts.directivesFor(device), props.checkInInterval().toMillis());
+        var directives = rollouts.directivesFor(device);
+        return new DesiredState(keySets.after(checkIn.keySetVersion()), director.latest(directives.statementStreams()),
+                directives.roles(), props.checkInInterval().toMillis());
+    }
+
+    /**
+     * A byte range of a released image (RFC 7233 single range; {@code Range: bytes=first-last}), for unicast repair
+     * of whatever a box missed. Without a Range header the whole image is sent.
+     */
+    @GetMapping(path = DeviceApi.IMAGE)
+    void image(@PathVariable String rootDigest, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Manifest m = images.releasedManifest(Digest.parse(rootDigest));
+        response.setHeader("Accept-Ranges", "bytes");
+        response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+        String range = request.getHeader("Range");
+        if (range == null) {
+            response.setContentLengthLong(m.size());
+            images.copyRange(m, 0, m.size(), response.getOutputStream());
+            return;
+        }
+        long[] r = ByteRange.parse(range, m.size());
+        if (r == null) {
+            response.setStatus(HttpServletResponse.SC_REQUESTED_RANGE_NOT_SATISFIABLE);
+            response.setHeader("Content-Range", "bytes */" + m.size());
+            return;
+        }
+        response.setStatus(HttpServletResponse.SC_PARTIAL_CONTENT);
+        response.setHeader("Content-Range", "bytes " + r[0] + "-" + (r[0] + r[1] - 1) + "/" + m.size());
+        response.setContentLengthLong(r[1]);
+        images.copyRange(m, r[0], r[1], response.getOutputStream());
     }
 
     @PostMapping(DeviceApi.REPORTS)

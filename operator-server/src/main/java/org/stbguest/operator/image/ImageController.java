@@ -14,9 +14,14 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.stbguest.image.DetachedSignature;
 import org.stbguest.image.Ed25519;
+import org.stbguest.image.KeyId;
+import org.stbguest.image.trust.KeySet;
+import org.stbguest.operator.trust.KeySetService;
 
-/** Image upload and listing for operators, and the public release key for boxes to pin. */
+/** Images for operators: upload, sign, release, revoke, garbage-collect; and the current release keys. */
 @RestController
 class ImageController {
 
@@ -37,11 +42,11 @@ class ImageController {
     }
 
     private final ImageService images;
-    private final ServerKeys keys;
+    private final KeySetService keySets;
 
-    ImageController(ImageService images, ServerKeys keys) {
+    ImageController(ImageService images, KeySetService keySets) {
         this.images = images;
-        this.keys = keys;
+        this.keySets = keySets;
     }
 
     /** Uploads an image as the raw request body ({@code application/octet-stream}). */
@@ -70,9 +75,33 @@ class ImageController {
         return images.get(id).signedManifest();
     }
 
+    /** Adds an offline signature: {@code {keyId, signatureBase64}} over the manifest's canonical bytes. */
+    @PostMapping("/api/images/{id}/signatures")
+    ImageResponse sign(@PathVariable long id, @RequestBody DetachedSignature signature, Principal who) {
+        return ImageResponse.of(images.addSignature(id, signature, who.getName()));
+    }
+
+    @PostMapping("/api/images/{id}/release")
+    ImageResponse release(@PathVariable long id, Principal who) {
+        return ImageResponse.of(images.release(id, who.getName()));
+    }
+
+    @PostMapping("/api/images/{id}/revoke")
+    ImageResponse revoke(@PathVariable long id, Principal who) {
+        return ImageResponse.of(images.revoke(id, who.getName()));
+    }
+
+    /** Deletes chunks no image references (older than {@code graceMinutes}, default 60). */
+    @PostMapping("/api/images/gc")
+    java.util.Map<String, Integer> gc(@RequestParam(defaultValue = "60") long graceMinutes, Principal who) throws IOException {
+        return java.util.Map.of("deletedChunks", images.collectGarbage(java.time.Duration.ofMinutes(graceMinutes), who.getName()));
+    }
+
     @GetMapping("/api/keys/release")
     ReleaseKeys releaseKeys() {
-        return new ReleaseKeys(1, List.of(new PublicKeyView(keys.releaseKeyId().hex(), "Ed25519",
-                Base64.getEncoder().encodeToString(Ed25519.rawPublicKey(keys.releasePublicKey())))));
+        KeySet current = keySets.current();
+        return new ReleaseKeys(current.release().threshold(), current.release().keys().stream()
+                .map(k -> new PublicKeyView(KeyId.of(k).hex(), "Ed25519",
+                        Base64.getEncoder().encodeToString(Ed25519.rawPublicKey(k)))).toList());
     }
 }

@@ -62,6 +62,28 @@ class ImageEntity {
         this.createdAt = createdAt;
     }
 
+    void signaturesChanged(String signaturesJson) {
+        this.signatures = signaturesJson;
+    }
+
+    /** DRAFT → RELEASED; the caller has checked the signatures against the release threshold. */
+    void release() {
+        if (state != ImageState.DRAFT) {
+            throw new org.stbguest.operator.web.ApiException.Conflict("illegal-image-transition",
+                    "image " + id + " is " + state + "; only a draft can be released");
+        }
+        state = ImageState.RELEASED;
+    }
+
+    /** Any state → REVOKED: never offered to a box again. */
+    void revoke() {
+        if (state == ImageState.REVOKED) {
+            throw new org.stbguest.operator.web.ApiException.Conflict("illegal-image-transition",
+                    "image " + id + " is already revoked");
+        }
+        state = ImageState.REVOKED;
+    }
+
     Long id() {
         return id;
     }

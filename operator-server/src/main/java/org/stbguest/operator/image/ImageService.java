@@ -21,14 +21,22 @@ import org.stbguest.image.Manifest;
 import org.stbguest.image.ManifestCodec;
 import org.stbguest.image.DetachedSignature;
 import org.stbguest.image.SignedManifest;
+import org.stbguest.image.Ed25519;
+import org.stbguest.image.ImageVerificationException;
+import org.stbguest.image.KeyId;
 import org.stbguest.operator.StbProperties;
 import org.stbguest.operator.audit.AuditLog;
+import org.stbguest.operator.trust.KeySetService;
+import org.stbguest.operator.trust.ServerKeys;
 import org.stbguest.operator.web.ApiException;
 import tools.jackson.core.type.TypeReference;
 
 /**
  * Stores and signs guest images. An upload streams to a temp file (refused past the size limit, leaving nothing
- * behind), is then cut into content-addressed chunks, and its manifest is signed with the release key.
+ * behind), is then cut into content-addressed chunks, and becomes a draft, signed by the server's release key when
+ * that key is one of the current release keys. More signatures can be added offline (stbctl); an image is released
+ * only once its signatures meet the current release threshold. Garbage collection deletes chunks no image references,
+ * and never a chunk an upload in flight has just written.
  */
 @Service
 public class ImageService {
@@ -43,15 +51,19 @@ public class ImageService {
 
     private final ImageRepository images;
     private final ServerKeys keys;
+    private final KeySetService keySets;
+    private final java.util.concurrent.locks.ReadWriteLock gcLock = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private final AuditLog audit;
     private final Clock clock;
     private final ChunkStore chunks;
     private final Path uploads;
     private final long maxSize;
 
-    ImageService(ImageRepository images, ServerKeys keys, AuditLog audit, Clock clock, StbProperties props) throws IOException {
+    ImageService(ImageRepository images, ServerKeys keys, KeySetService keySets, AuditLog audit, Clock clock,
+                 StbProperties props) throws IOException {
         this.images = images;
         this.keys = keys;
+        this.keySets = keySets;
         this.audit = audit;
         this.clock = clock;
         this.chunks = new ChunkStore(props.dataDir().resolve("store"));
@@ -60,9 +72,18 @@ public class ImageService {
         Files.createDirectories(uploads);
     }
 
-    /** Stores, chunks and signs an uploaded image, released at once. */
+    /** Stores and chunks an uploaded image as a draft, signed by the server's release key where it may sign. */
     @Transactional
     public ImageView upload(InputStream body, UploadRequest req, String actor) throws IOException {
+        gcLock.readLock().lock();
+        try {
+            return store(body, req, actor);
+        } finally {
+            gcLock.readLock().unlock();
+        }
+    }
+
+    private ImageView store(InputStream body, UploadRequest req, String actor) throws IOException {
         if (images.existsByRoleAndVersion(req.role(), req.version())) {
             throw new ApiException.Conflict("image-version-exists",
                     "role " + req.role() + " already has an image with version " + req.version());
@@ -83,9 +104,11 @@ public class ImageService {
                 throw new ApiException.Conflict("image-exists", "an image with root digest "
                         + manifest.rootDigest().shortHex() + " is already stored");
             }
-            SignedManifest signed = SignedManifest.sign(manifest, keys.releaseSigner());
+            boolean serverMaySign = keySets.current().release().byId().containsKey(KeyId.of(keys.releasePublicKey()));
+            SignedManifest signed = serverMaySign ? SignedManifest.sign(manifest, keys.releaseSigner())
+                    : SignedManifest.sign(manifest);
             ImageEntity e = images.save(new ImageEntity(manifest, ManifestCodec.encode(manifest),
-                    DeviceApiJson.mapper().writeValueAsString(signed.signatures()), ImageState.RELEASED, clock.instant()));
+                    DeviceApiJson.mapper().writeValueAsString(signed.signatures()), ImageState.DRAFT, clock.instant()));
             audit.record(actor, "image.upload", "image/" + e.id(), manifest.toString());
             log.info("event=image_stored id={} role={} version={} size={} root={}", e.id(), manifest.role(),
                     manifest.version(), manifest.size(), manifest.rootDigest().shortHex());
@@ -93,6 +116,76 @@ public class ImageService {
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /** Adds a release-key signature made elsewhere (offline signing); it must verify against a current release key. */
+    @Transactional
+    public ImageView addSignature(long id, DetachedSignature signature, String actor) {
+        ImageEntity e = entity(id);
+        var key = keySets.current().release().byId().get(signature.keyId());
+        if (key == null) {
+            throw new ImageVerificationException(ImageVerificationException.Reason.INSUFFICIENT_SIGNATURES,
+                    "key " + signature.keyId() + " is not a release key of the current key set");
+        }
+        if (!Ed25519.verify(key, e.manifest(), signature.signature())) {
+            throw new ImageVerificationException(ImageVerificationException.Reason.INSUFFICIENT_SIGNATURES,
+                    "the signature by " + signature.keyId() + " does not verify over image " + id + "'s manifest");
+        }
+        List<DetachedSignature> sigs = new java.util.ArrayList<>(view(e).signedManifest().signatures());
+        sigs.removeIf(s -> s.keyId().equals(signature.keyId()));
+        sigs.add(signature);
+        e.signaturesChanged(DeviceApiJson.mapper().writeValueAsString(sigs));
+        audit.record(actor, "image.sign", "image/" + id, "key=" + signature.keyId());
+        return view(e);
+    }
+
+    /** Releases a draft whose signatures meet the current release threshold. */
+    @Transactional
+    public ImageView release(long id, String actor) {
+        ImageEntity e = entity(id);
+        keySets.releaseVerifier().verify(view(e).signedManifest());
+        e.release();
+        audit.record(actor, "image.release", "image/" + id, e.role() + " v" + e.version());
+        return view(e);
+    }
+
+    /** Revokes an image: it is never offered to a box again. */
+    @Transactional
+    public ImageView revoke(long id, String actor) {
+        ImageEntity e = entity(id);
+        e.revoke();
+        audit.record(actor, "image.revoke", "image/" + id, e.role() + " v" + e.version());
+        return view(e);
+    }
+
+    /** Deletes chunks no image references that are older than {@code grace}; returns how many. */
+    public int collectGarbage(java.time.Duration grace, String actor) throws IOException {
+        gcLock.writeLock().lock();
+        try {
+            java.util.Set<Digest> live = new java.util.HashSet<>();
+            for (ImageEntity e : images.findAll()) {
+                live.addAll(ManifestCodec.decode(e.manifest()).chunkDigests());
+            }
+            int deleted = chunks.collectGarbage(live::contains, clock.instant().minus(grace));
+            audit.record(actor, "image.gc", "store", "deleted " + deleted + " chunks");
+            return deleted;
+        } finally {
+            gcLock.writeLock().unlock();
+        }
+    }
+
+    /** The manifest of an image by root digest, for devices (released images only). */
+    @Transactional(readOnly = true)
+    public Manifest releasedManifest(Digest root) {
+        ImageEntity e = images.findByRootDigest(root.hex())
+                .filter(i -> i.state() == ImageState.RELEASED)
+                .orElseThrow(() -> new ApiException.NotFound("image-not-found", "no released image " + root.shortHex()));
+        return ManifestCodec.decode(e.manifest());
+    }
+
+    /** Copies a byte range of an image. */
+    public void copyRange(Manifest manifest, long offset, long length, OutputStream out) throws IOException {
+        chunks.copyRange(manifest, offset, length, out);
     }
 
     @Transactional(readOnly = true)
@@ -117,12 +210,10 @@ public class ImageService {
                 .filter(e -> e.state() == ImageState.RELEASED).findFirst().map(this::view);
     }
 
-    /** One verified chunk of an image, for unicast repair. */
+    /** One verified chunk of a released image, for unicast repair. */
     @Transactional(readOnly = true)
     public byte[] chunk(Digest root, int index) throws IOException {
-        ImageEntity e = images.findByRootDigest(root.hex())
-                .orElseThrow(() -> new ApiException.NotFound("image-not-found", "no image with root digest " + root.shortHex()));
-        Manifest m = ManifestCodec.decode(e.manifest());
+        Manifest m = releasedManifest(root);
         if (index < 0 || index >= m.chunkDigests().size()) {
             throw new ApiException.NotFound("chunk-not-found", "image " + root.shortHex() + " has "
                     + m.chunkDigests().size() + " chunks, not " + (index + 1));

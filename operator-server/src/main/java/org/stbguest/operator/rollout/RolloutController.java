@@ -47,6 +47,11 @@ class RolloutController {
         return rollouts.rollBack(id, reason, who.getName());
     }
 
+    @PostMapping("/{id}/finalize")
+    RolloutView finalizeRollout(@PathVariable long id, Principal who) {
+        return rollouts.finalizeRollout(id, who.getName());
+    }
+
     @GetMapping
     List<RolloutView> list() {
         return rollouts.list();

@@ -83,6 +83,15 @@ class RolloutEntity {
         state = RolloutState.COMPLETED;
     }
 
+    void finalizeRollout(Instant now) {
+        if (state != RolloutState.ACTIVATING && state != RolloutState.COMPLETED) {
+            throw illegal("finalize");
+        }
+        state = RolloutState.FINALIZED;
+        endedAt = now;
+        endReason = "finalized";
+    }
+
     void rollBack(String reason, Instant now) {
         if (!state.live()) {
             throw illegal("roll back");

@@ -21,6 +21,8 @@ import org.stbguest.operator.image.ImageState;
 import org.stbguest.operator.image.ImageView;
 import org.stbguest.operator.security.DevicePrincipal;
 import org.stbguest.operator.transmission.TransmissionService;
+import org.stbguest.operator.trust.DirectorService;
+import org.stbguest.image.trust.Statement;
 import org.stbguest.operator.web.ApiException;
 
 /**
@@ -35,6 +37,10 @@ public class RolloutService {
             EnumSet.of(RolloutState.STAGING, RolloutState.ACTIVATING, RolloutState.COMPLETED);
     private static final EnumSet<RolloutState> IN_PROGRESS = EnumSet.of(RolloutState.STAGING, RolloutState.ACTIVATING);
 
+    /** What a box should stage per role, and which statement streams concern it. */
+    public record DeviceDirectives(List<RoleDirective> roles, List<String> statementStreams) {
+    }
+
     /** What the guard needs to judge a live rollout. */
     public record GuardCandidate(long rolloutId, String role, Digest image, Instant activatedAt, int complaintThreshold) {
     }
@@ -43,15 +49,17 @@ public class RolloutService {
     private final ImageService images;
     private final DeviceService devices;
     private final TransmissionService transmissions;
+    private final DirectorService director;
     private final AuditLog audit;
     private final Clock clock;
 
     RolloutService(RolloutRepository rollouts, ImageService images, DeviceService devices,
-                   TransmissionService transmissions, AuditLog audit, Clock clock) {
+                   TransmissionService transmissions, DirectorService director, AuditLog audit, Clock clock) {
         this.rollouts = rollouts;
         this.images = images;
         this.devices = devices;
         this.transmissions = transmissions;
+        this.director = director;
         this.audit = audit;
         this.clock = clock;
     }
@@ -91,8 +99,24 @@ public class RolloutService {
         RolloutEntity r = entity(id);
         r.rollBack(reason, clock.instant());
         transmissions.end(id, false);
-        audit.record(actor, "rollout.rollback", "rollout/" + id, reason);
+        var signed = director.issue(new Statement.Activate(r.role(), images.get(r.previousImageId()).rootDigest()));
+        audit.record(actor, "rollout.rollback", "rollout/" + id, reason + " (statement #" + signed.unverified().sequence() + ")");
         log.warn("event=rollback_ordered id={} role={} actor={} reason={}", id, r.role(), actor, reason);
+        return view(r);
+    }
+
+    /**
+     * Makes a rollout final: boxes raise their security floor to the image's security version, after which a
+     * rollback below it is refused by the boxes themselves.
+     */
+    @Transactional
+    public RolloutView finalizeRollout(long id, String actor) {
+        RolloutEntity r = entity(id);
+        r.finalizeRollout(clock.instant());
+        ImageView image = images.get(r.imageId());
+        var signed = director.issue(new Statement.Finalize(r.role(), image.securityVersion()));
+        audit.record(actor, "rollout.finalize", "rollout/" + id, "security floor " + image.securityVersion()
+                + " (statement #" + signed.unverified().sequence() + ")");
         return view(r);
     }
 
@@ -109,6 +133,7 @@ public class RolloutService {
                     && devices.countHolding(r.role(), image.rootDigest(), image.hardwareModels()) >= targets) {
                 r.beginActivation(clock.instant());
                 transmissions.end(r.id(), true);
+                director.issue(new Statement.Activate(r.role(), image.rootDigest()));
                 audit.record("system", "rollout.activate", "rollout/" + r.id(), "all " + targets + " targets staged");
                 log.info("event=rollout_activating id={} targets={}", r.id(), targets);
             } else if (r.state() == RolloutState.ACTIVATING
@@ -131,10 +156,11 @@ public class RolloutService {
         return out;
     }
 
-    /** What a box should hold and run for each role, given the latest rollout of that role. */
+    /** What a box should stage for each role, given the latest rollout of that role, and its statement streams. */
     @Transactional(readOnly = true)
-    public List<RoleDirective> directivesFor(DevicePrincipal device) {
+    public DeviceDirectives directivesFor(DevicePrincipal device) {
         List<RoleDirective> out = new ArrayList<>();
+        List<String> streams = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (RolloutEntity r : rollouts.findByStateNotOrderByIdDesc(RolloutState.DRAFT)) {
             if (!seen.add(r.role())) {
@@ -144,9 +170,11 @@ public class RolloutService {
             if (!image.hardwareModels().contains(device.hardwareModel())) {
                 continue;
             }
+            streams.add(new Statement.Activate(r.role(), image.rootDigest()).sequenceKey());
+            streams.add(new Statement.Finalize(r.role(), 0).sequenceKey());
             RoleDirective d = switch (r.state()) {
-                case STAGING -> new RoleDirective(r.role(), offer(r, image), null);
-                case ACTIVATING, COMPLETED -> new RoleDirective(r.role(), offer(r, image), image.rootDigest());
+                case STAGING, ACTIVATING, COMPLETED, FINALIZED ->
+                        image.state() == ImageState.REVOKED ? null : new RoleDirective(r.role(), offer(r, image));
                 case ROLLED_BACK -> rollbackDirective(r, device);
                 case DRAFT -> null;
             };
@@ -154,7 +182,7 @@ public class RolloutService {
                 out.add(d);
             }
         }
-        return out;
+        return new DeviceDirectives(out, streams);
     }
 
     @Transactional(readOnly = true)
@@ -176,7 +204,7 @@ public class RolloutService {
             return null;
         }
         // a box that holds the previous image switches to it; one that does not fetches it by unicast
-        return new RoleDirective(r.role(), new ImageOffer(previous.signedManifest(), null), previous.rootDigest());
+        return new RoleDirective(r.role(), new ImageOffer(previous.signedManifest(), null));
     }
 
     private ImageOffer offer(RolloutEntity r, ImageView image) {

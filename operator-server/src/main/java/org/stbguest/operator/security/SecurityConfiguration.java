@@ -57,7 +57,7 @@ class SecurityConfiguration {
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .authorizeHttpRequests(a -> a
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
-                        .requestMatchers(HttpMethod.GET, "/api/keys/**").permitAll()
+                        .requestMatchers(HttpMethod.GET, "/api/keys/**", "/api/keysets", "/api/keysets/current").permitAll()
                         .requestMatchers("/error").permitAll()
                         .requestMatchers("/api/distributor/**").hasRole("DISTRIBUTOR")
                         .requestMatchers(HttpMethod.POST, "/api/tickets").hasAnyRole("CALLCENTER", "OPERATOR")

@@ -178,6 +178,14 @@ public final class SlotPair {
         }
     }
 
+    /**
+     * Raises the security floor (a signed finalize statement); it never goes down. From then on no image below it
+     * is staged or booted, so a rollback below the floor is refused.
+     */
+    public void raiseFloor(long floor) {
+        securityFloor = Math.max(securityFloor, floor);
+    }
+
     /** Installs a factory image straight into slot A as the committed, running image (manufacturing only). */
     public void provisionFactoryImage(Manifest manifest) {
         if (active != null) {

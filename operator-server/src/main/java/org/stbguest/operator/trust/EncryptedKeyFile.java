@@ -1,4 +1,4 @@
-package org.stbguest.operator.image;
+package org.stbguest.operator.trust;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

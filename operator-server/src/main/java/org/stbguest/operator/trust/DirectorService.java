@@ -1,0 +1,86 @@
+package org.stbguest.operator.trust;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.stbguest.device.api.DeviceApiJson;
+import org.stbguest.image.DetachedSignature;
+import org.stbguest.image.trust.SignedStatement;
+import org.stbguest.image.trust.Statement;
+import org.stbguest.image.trust.StatementCodec;
+import org.stbguest.operator.StbProperties;
+import tools.jackson.core.type.TypeReference;
+
+/**
+ * Issues director statements: each gets the next sequence number from the database, an expiry, and the director's
+ * signature. Boxes act only on statements they can verify, so the server's authenticated channel alone can never
+ * make a box switch images or raise its floor. Statements nearing expiry are re-signed with a new sequence number.
+ */
+@Service
+public class DirectorService {
+
+    private static final Logger log = LoggerFactory.getLogger(DirectorService.class);
+    private static final TypeReference<List<DetachedSignature>> SIGNATURES = new TypeReference<>() {
+    };
+
+    private final StatementRepository statements;
+    private final ServerKeys keys;
+    private final Clock clock;
+    private final Duration validity;
+
+    DirectorService(StatementRepository statements, ServerKeys keys, Clock clock, StbProperties props) {
+        this.statements = statements;
+        this.keys = keys;
+        this.clock = clock;
+        this.validity = props.keys().statementValidity();
+    }
+
+    /** Signs and stores a statement; it becomes the newest of its stream. */
+    @Transactional
+    public SignedStatement issue(Statement statement) {
+        Instant now = clock.instant();
+        StatementEntity e = statements.saveAndFlush(new StatementEntity(statement.sequenceKey(),
+                statement.kind().name(), now.plus(validity), now));
+        var envelope = new SignedStatement.Envelope(e.sequence(), e.expiresAt(), statement);
+        SignedStatement signed = SignedStatement.sign(envelope, keys.directorSigner());
+        e.sealed(signed.bytes(), DeviceApiJson.mapper().writeValueAsString(signed.signatures()));
+        log.info("event=statement_issued sequence={} stream={}", e.sequence(), e.stream());
+        return signed;
+    }
+
+    /** The newest statement of each stream, oldest first (the order a box applies them in). */
+    @Transactional(readOnly = true)
+    public List<SignedStatement> latest(Collection<String> streams) {
+        if (streams.isEmpty()) {
+            return List.of();
+        }
+        return statements.latestOf(streams).stream().map(DirectorService::signed).toList();
+    }
+
+    /** Re-signs, with new sequence numbers, the newest statements that have used up half their validity. */
+    @Scheduled(fixedDelayString = "${stb.rollout-tick:2s}")
+    @Transactional
+    public void renewExpiring() {
+        Instant now = clock.instant();
+        for (StatementEntity e : statements.latestOfEveryStream()) {
+            Duration left = Duration.between(now, e.expiresAt());
+            Duration lived = Duration.between(e.createdAt(), e.expiresAt());
+            if (left.compareTo(lived.dividedBy(2)) < 0) {
+                issue(StatementCodec.decode(e.content()).statement());
+            }
+        }
+    }
+
+    private static SignedStatement signed(StatementEntity e) {
+        return new SignedStatement(Base64.getEncoder().encodeToString(e.content()),
+                DeviceApiJson.mapper().readValue(e.signatures(), SIGNATURES));
+    }
+}
