@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.stbguest.agent.slot.BootControlState;
 import org.stbguest.agent.slot.SlotState;
 import org.stbguest.device.api.Slot;
@@ -22,11 +21,11 @@ import org.stbguest.device.api.Slot;
  */
 class FullLoopIntegrationTest {
 
-    @TempDir
-    Path dir;
-
     @Test
     void everyBoxStagesActivatesAndRollsBackToItsOriginalSlot() throws Exception {
+        // kept under target/ (not a JUnit temp dir) so the server log survives a failure
+        Path dir = Path.of("target", "full-loop").toAbsolutePath();
+        SimulatorMain.deleteTree(dir);
         var screen = new ByteArrayOutputStream();
         var options = new DemoScenario.Options(4, 1, true, dir, new PrintStream(screen, true), false, Duration.ofSeconds(120));
 

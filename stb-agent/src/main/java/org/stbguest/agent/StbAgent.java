@@ -171,9 +171,14 @@ public final class StbAgent implements AutoCloseable {
             return;
         } catch (IOException | RuntimeException e) {
             failures++;
-            nextDelay = Math.min(MAX_BACKOFF_MILLIS, config.defaultCheckInInterval().toMillis() * (1L << Math.min(failures, 5)));
+            nextDelay = backoff();
             log.warn("event=check_in_failed device={} failures={} retry_ms={} error={}", config.deviceId(), failures,
-                    nextDelay, e.getMessage());
+                    nextDelay, e.toString());
+        } catch (Error e) {
+            // a box that stops checking in is lost to its operator: log loudly, keep the loop alive
+            failures++;
+            nextDelay = backoff();
+            log.error("event=check_in_error device={} retry_ms={}", config.deviceId(), nextDelay, e);
         }
         schedule(nextDelay);
     }
@@ -242,6 +247,10 @@ public final class StbAgent implements AutoCloseable {
                 e.reason(), e.getMessage());
         reportAsync(new DeviceReport(ReportType.REFUSED, roles.keySet().iterator().next(), null, null,
                 what + " " + e.reason() + ": " + e.getMessage()));
+    }
+
+    private long backoff() {
+        return Math.min(MAX_BACKOFF_MILLIS, config.defaultCheckInInterval().toMillis() * (1L << Math.min(failures, 5)));
     }
 
     private void reportAsync(DeviceReport report) {
