@@ -16,6 +16,7 @@ import org.springframework.stereotype.Component;
 import org.stbguest.image.Ed25519;
 import org.stbguest.image.Signer;
 import org.stbguest.image.SoftwareSigner;
+import org.stbguest.image.trust.KeyFiles;
 import org.stbguest.operator.StbProperties;
 
 /**
@@ -75,12 +76,12 @@ public class ServerKeys {
         Path pub = dir.resolve(name + ".pub");
         SoftwareSigner signer;
         if (Files.exists(file)) {
-            PrivateKey key = Ed25519.privateKey(EncryptedKeyFile.read(file, passphrase));
+            PrivateKey key = Ed25519.privateKey(KeyFiles.read(file, passphrase));
             PublicKey publicKey = Ed25519.publicKey(Base64.getDecoder().decode(Files.readString(pub, StandardCharsets.US_ASCII).trim()));
             signer = new SoftwareSigner(new KeyPair(publicKey, key));
         } else {
             signer = SoftwareSigner.generate();
-            EncryptedKeyFile.write(file, signer.privateKeyPkcs8(), passphrase);
+            KeyFiles.write(file, signer.privateKeyPkcs8(), passphrase);
             Files.writeString(pub, Base64.getEncoder().encodeToString(Ed25519.rawPublicKey(signer.publicKey())) + "\n");
             log.info("event=server_key_created name={} key_id={}", name, signer.keyId());
         }

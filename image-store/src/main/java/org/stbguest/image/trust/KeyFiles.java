@@ -1,4 +1,4 @@
-package org.stbguest.operator.trust;
+package org.stbguest.image.trust;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,15 +19,16 @@ import javax.crypto.spec.SecretKeySpec;
  * PBKDF2-HMAC-SHA256. Layout: magic "STBK", version 1, iterations (int), salt (16), nonce (12), ciphertext+tag.
  * A wrong passphrase or a tampered file fails authentication and is reported as such.
  */
-final class EncryptedKeyFile {
+public final class KeyFiles {
 
     private static final int MAGIC = 0x5354424B;
     private static final int ITERATIONS = 210_000;
 
-    private EncryptedKeyFile() {
+    private KeyFiles() {
     }
 
-    static void write(Path file, byte[] pkcs8, char[] passphrase) throws IOException {
+    /** Seals PKCS#8 bytes under a passphrase and writes them atomically. */
+    public static void write(Path file, byte[] pkcs8, char[] passphrase) throws IOException {
         byte[] salt = random(16);
         byte[] nonce = random(12);
         byte[] sealed = crypt(Cipher.ENCRYPT_MODE, pkcs8, passphrase, salt, nonce, ITERATIONS);
@@ -36,10 +37,16 @@ final class EncryptedKeyFile {
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.write(tmp, out.array());
+        try {
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    static byte[] read(Path file, char[] passphrase) throws IOException {
+    /** Opens a key file; a wrong passphrase or a tampered file is an {@link IOException} saying so. */
+    public static byte[] read(Path file, char[] passphrase) throws IOException {
         ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file));
         if (in.remaining() < 4 + 1 + 4 + 16 + 12 + 16 || in.getInt() != MAGIC || in.get() != 1) {
             throw new IOException("key file " + file + " is not an STB key file");
