@@ -145,4 +145,30 @@ class BoxTrustTest {
                 .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.INSUFFICIENT_SIGNATURES);
         assertThat(box.keySet()).isEqualTo(v1);
     }
+
+    @Test
+    void aReplayedOlderAnnouncementIsRefusedAndLeavesTheSequenceAlone() {
+        var older = statement(10, new Statement.Announce(1, Digest.sha256(new byte[] {1}), "239.255.42.2", 42001, 100, 1400), director);
+        var newer = statement(11, new Statement.Announce(2, Digest.sha256(new byte[] {2}), "239.255.42.2", 42002, 100, 1400), director);
+        assertThat(box.accept(older)).isPresent();
+        assertThat(box.accept(newer)).isPresent();
+        assertThatThrownBy(() -> box.accept(older))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.REPLAYED);
+        assertThat(box.state().sequences()).containsEntry("ANNOUNCE:announce", 11L);
+    }
+
+    @Test
+    void aForgedStatementLeavesNoTrace() {
+        var forged = statement(50, new Statement.Finalize("entertainment", 99), stranger);
+        assertThatThrownBy(() -> box.accept(forged)).isInstanceOf(ImageVerificationException.class);
+        assertThat(box.state().sequences()).isEmpty();
+        // a genuine statement with a lower number is still accepted afterwards
+        assertThat(box.accept(statement(2, new Statement.Finalize("entertainment", 1), director))).isPresent();
+    }
+
+    @Test
+    void anAnnouncementOfANonMulticastGroupIsMalformed() {
+        assertThatThrownBy(() -> new Statement.Announce(1, Digest.sha256(new byte[] {1}), "10.0.0.1", 42001, 100, 1400))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.MALFORMED_METADATA);
+    }
 }

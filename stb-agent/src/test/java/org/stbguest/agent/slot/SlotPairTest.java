@@ -123,4 +123,30 @@ class SlotPairTest {
         store.save(p);
         assertThat(store.load("entertainment").orElseThrow().snapshot()).isEqualTo(p.snapshot());
     }
+
+    @Test
+    void afterFinalizeARollbackBelowTheFloorIsRefusedAndTheRunningSlotStays() {
+        Manifest v3 = image(3, 2, 3); // security version 2
+        SlotPair p = runningV1();     // v1 has security version 1
+        p.staged(p.beginStaging(v3), v3);
+        p.setActiveForTrial(Slot.B, 1);
+        p.markSuccessful(p.selectBootSlot().orElseThrow());
+
+        p.raiseFloor(2);
+        assertThatThrownBy(() -> p.setActiveForTrial(Slot.A, 1))
+                .isInstanceOf(IllegalSlotTransitionException.class)
+                .hasMessageContaining("below the floor 2");
+        assertThat(p.activeDigest()).contains(v3.rootDigest());
+        assertThatThrownBy(() -> p.beginStaging(v1))
+                .extracting(e -> ((ImageVerificationException) e).reason())
+                .isEqualTo(ImageVerificationException.Reason.BELOW_SECURITY_FLOOR);
+    }
+
+    @Test
+    void theFloorNeverGoesDown() {
+        SlotPair p = runningV1();
+        p.raiseFloor(5);
+        p.raiseFloor(2);
+        assertThat(p.securityFloor()).isEqualTo(5);
+    }
 }
