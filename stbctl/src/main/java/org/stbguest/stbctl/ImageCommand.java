@@ -79,10 +79,8 @@ final class ImageCommand implements Runnable {
         ServerOptions server;
         @Parameters(index = "0", paramLabel = "ID", description = "image id")
         long id;
-        @Option(names = "--dir", required = true, description = "offline keys")
-        Path dir;
-        @Option(names = "--passphrase-file", description = "file holding the key passphrase (default: $STBCTL_KEY_PASSPHRASE)")
-        Path passphraseFile;
+        @Mixin
+        KeyDirOptions keyDir;
         @Option(names = "--max", defaultValue = "2147483647", description = "sign with at most this many keys")
         int max;
 
@@ -96,7 +94,7 @@ final class ImageCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             out.println("signing " + m);
             int count = 0;
-            for (SoftwareSigner s : new KeyDir(dir, KeyDir.passphrase(passphraseFile)).load("release")) {
+            for (SoftwareSigner s : keyDir.open().load("release")) {
                 if (count >= max || !current.release().byId().containsKey(s.keyId())) {
                     continue;
                 }
@@ -105,7 +103,7 @@ final class ImageCommand implements Runnable {
                 count++;
             }
             if (count == 0) {
-                throw new IllegalStateException("none of the keys in " + dir + " is a release key of key set v" + current.version());
+                throw new IllegalStateException("none of the keys in " + keyDir.dir + " is a release key of key set v" + current.version());
             }
             return 0;
         }
@@ -149,38 +147,39 @@ final class ImageCommand implements Runnable {
         }
     }
 
-    @Command(name = "release", mixinStandardHelpOptions = true,
-            description = "Release a draft whose signatures meet the release threshold.")
-    static final class Release implements Callable<Integer> {
+    /** A lifecycle transition of one image on the server. */
+    abstract static class Transition implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Mixin
         ServerOptions server;
-        @Parameters(index = "0", paramLabel = "ID")
+        @Parameters(index = "0", paramLabel = "ID", description = "image id")
         long id;
+
+        abstract String action();
 
         @Override
         public Integer call() throws Exception {
-            JsonNode n = server.api().post("/api/images/" + id + "/release", java.util.Map.of());
+            JsonNode n = server.api().post("/api/images/" + id + "/" + action(), java.util.Map.of());
             spec.commandLine().getOut().println("image " + id + " " + n.get("state").asString());
             return 0;
         }
     }
 
-    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke an image: never offered to a box again.")
-    static final class Revoke implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server;
-        @Parameters(index = "0", paramLabel = "ID")
-        long id;
-
+    @Command(name = "release", mixinStandardHelpOptions = true,
+            description = "Release a draft whose signatures meet the release threshold.")
+    static final class Release extends Transition {
         @Override
-        public Integer call() throws Exception {
-            JsonNode n = server.api().post("/api/images/" + id + "/revoke", java.util.Map.of());
-            spec.commandLine().getOut().println("image " + id + " " + n.get("state").asString());
-            return 0;
+        String action() {
+            return "release";
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke an image: never offered to a box again.")
+    static final class Revoke extends Transition {
+        @Override
+        String action() {
+            return "revoke";
         }
     }
 }

@@ -45,10 +45,8 @@ final class KeysCommand implements Runnable {
     static final class Init implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--dir", required = true, description = "where the keys go")
-        Path dir;
-        @Option(names = "--passphrase-file", description = "file holding the key passphrase (default: $STBCTL_KEY_PASSPHRASE)")
-        Path passphraseFile;
+        @Mixin
+        KeyDirOptions keyDir;
         @Option(names = "--root-keys", defaultValue = "3", description = "number of root keys (default ${DEFAULT-VALUE})")
         int rootKeys;
         @Option(names = "--release-keys", defaultValue = "3", description = "number of release keys (default ${DEFAULT-VALUE})")
@@ -56,9 +54,9 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            KeyDir keys = new KeyDir(dir, KeyDir.passphrase(passphraseFile));
+            KeyDir keys = keyDir.open();
             if (keys.hasKeys()) {
-                throw new IllegalStateException(dir + " already holds keys; use 'keys rotate' to replace them");
+                throw new IllegalStateException(keyDir.dir + " already holds keys; use 'keys rotate' to replace them");
             }
             PrintWriter out = spec.commandLine().getOut();
             for (int i = 0; i < rootKeys; i++) {
@@ -67,8 +65,8 @@ final class KeysCommand implements Runnable {
             for (int i = 0; i < releaseKeys; i++) {
                 out.println("release " + keys.generate("release").keyId());
             }
-            out.println("created " + rootKeys + " root and " + releaseKeys + " release keys in " + dir
-                    + "; next: stbctl keys rotate --dir " + dir);
+            out.println("created " + rootKeys + " root and " + releaseKeys + " release keys in " + keyDir.dir
+                    + "; next: stbctl keys rotate --dir " + keyDir.dir);
             return 0;
         }
     }
@@ -82,10 +80,8 @@ final class KeysCommand implements Runnable {
         CommandSpec spec;
         @Mixin
         ServerOptions server;
-        @Option(names = "--dir", required = true, description = "offline keys")
-        Path dir;
-        @Option(names = "--passphrase-file", description = "file holding the key passphrase (default: $STBCTL_KEY_PASSPHRASE)")
-        Path passphraseFile;
+        @Mixin
+        KeyDirOptions keyDir;
         @Option(names = "--root-threshold", defaultValue = "2", description = "root signatures needed (default ${DEFAULT-VALUE})")
         int rootThreshold;
         @Option(names = "--release-threshold", defaultValue = "2", description = "release signatures needed (default ${DEFAULT-VALUE})")
@@ -102,7 +98,7 @@ final class KeysCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Api api = server.api();
-            KeyDir keys = new KeyDir(dir, KeyDir.passphrase(passphraseFile));
+            KeyDir keys = keyDir.open();
             KeySet current = verifiedChain(api);
             List<SoftwareSigner> oldRoot = keys.load("root");
             List<SoftwareSigner> newRootSigners = oldRoot;
@@ -114,7 +110,7 @@ final class KeysCommand implements Runnable {
             }
             List<SoftwareSigner> release = keys.load("release");
             if (newRootSigners.isEmpty() || release.isEmpty()) {
-                throw new IllegalStateException(dir + " has no root or release keys; run 'stbctl keys init' first");
+                throw new IllegalStateException(keyDir.dir + " has no root or release keys; run 'stbctl keys init' first");
             }
             JsonNode serverKeys = api.get("/api/keys/server");
             List<PublicKey> releaseKeys = new ArrayList<>(release.stream().map(SoftwareSigner::publicKey).toList());
