@@ -11,8 +11,9 @@ import org.stbguest.multicast.wire.Frame;
 import org.stbguest.multicast.wire.FrameDecoder;
 
 /**
- * Listens on the control group and passes announcements on. The callback runs on the event loop, so it must only
- * hand work off, never block.
+ * Listens on the control group and passes the signed announcements it parses on, unverified: the callback verifies
+ * them (a box with its {@code BoxTrust}). The callback runs on the event loop, so it must only hand work off, never
+ * block.
  */
 public final class AnnouncementListener implements AutoCloseable {
 

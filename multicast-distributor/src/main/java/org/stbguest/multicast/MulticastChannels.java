@@ -61,6 +61,13 @@ public final class MulticastChannels {
     public static DatagramChannel openReceiver(EventLoopGroup eventLoops, MulticastSettings settings, InetAddress group,
                                                int port, FrameDecoder decoder, ChannelHandler handler)
             throws InterruptedException {
+        return openReceiver(eventLoops, settings, group, port, decoder, handler, null);
+    }
+
+    /** As above, with an optional inbound handler placed before the decoder (a loss injector in tests). */
+    public static DatagramChannel openReceiver(EventLoopGroup eventLoops, MulticastSettings settings, InetAddress group,
+                                               int port, FrameDecoder decoder, ChannelHandler handler,
+                                               ChannelHandler filter) throws InterruptedException {
         if (!group.isMulticastAddress()) {
             throw new IllegalArgumentException(group + " is not a multicast address");
         }
@@ -73,6 +80,9 @@ public final class MulticastChannels {
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel ch) {
+                        if (filter != null) {
+                            ch.pipeline().addLast("filter", filter);
+                        }
                         ch.pipeline().addLast("frameDecoder", decoder).addLast("handler", handler);
                     }
                 });

@@ -5,17 +5,24 @@ import java.time.Duration;
 import org.stbguest.image.Digest;
 
 /**
- * How one image goes on the air: its data group and port, the control group where it is announced, the symbol
- * size, the rate (a cable channel has a fixed bit rate) and the carousel bounds (cycles and total time), so every
- * transmission stops by itself.
+ * How one image goes on the air: its data group and port, the control group where it is announced, the symbol size
+ * and source block size of the erasure code, the proactive repair ratio (repair symbols sent per source symbol with
+ * every block), the rate (a cable channel has a fixed bit rate) and the carousel bounds (cycles and total time), so
+ * every transmission stops by itself.
  */
 public record TransmissionPlan(long transmissionId, Digest rootDigest, Inet4Address dataGroup, int dataPort,
-                               Inet4Address controlGroup, int controlPort, int symbolSize, long rateBitsPerSecond,
-                               int maxCycles, Duration maxDuration) {
+                               Inet4Address controlGroup, int controlPort, int symbolSize, int blockSymbols,
+                               double repairRatio, long rateBitsPerSecond, int maxCycles, Duration maxDuration) {
 
     public TransmissionPlan {
         if (!dataGroup.isMulticastAddress() || !controlGroup.isMulticastAddress()) {
             throw new IllegalArgumentException("data and control groups must be multicast addresses");
+        }
+        if (blockSymbols < 1 || blockSymbols > 128) {
+            throw new IllegalArgumentException("block symbols must be 1..128, got " + blockSymbols);
+        }
+        if (repairRatio < 0 || repairRatio > 2) {
+            throw new IllegalArgumentException("repair ratio must be 0..2, got " + repairRatio);
         }
         if (rateBitsPerSecond < 8_000) {
             throw new IllegalArgumentException("rate must be at least 8 kbit/s, got " + rateBitsPerSecond);
@@ -28,8 +35,13 @@ public record TransmissionPlan(long transmissionId, Digest rootDigest, Inet4Addr
         }
     }
 
-    /** Number of symbols for an image of {@code size} bytes. */
+    /** Number of source symbols for an image of {@code size} bytes. */
     public int symbolCount(long size) {
         return Math.toIntExact(Math.max(1, (size + symbolSize - 1) / symbolSize));
+    }
+
+    /** Number of source blocks for an image of {@code size} bytes. */
+    public int blockCount(long size) {
+        return (symbolCount(size) + blockSymbols - 1) / blockSymbols;
     }
 }

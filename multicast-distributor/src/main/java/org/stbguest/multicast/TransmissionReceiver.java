@@ -1,5 +1,6 @@
 package org.stbguest.multicast;
 
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -16,16 +17,18 @@ import org.slf4j.LoggerFactory;
 import org.stbguest.device.api.TransmissionInfo;
 import org.stbguest.image.ImageVerificationException;
 import org.stbguest.image.Manifest;
+import org.stbguest.multicast.fec.ReedSolomon;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.Frame;
 import org.stbguest.multicast.wire.FrameDecoder;
 
 /**
- * Receives one transmission: joins its data group on the named interface, reassembles symbols into chunks in any
- * order (lost, repeated and reordered packets are fine; the carousel fills gaps), checks every completed chunk
- * against the trusted manifest on a worker, and hands verified chunks to a {@link ChunkSink}. A chunk that fails
- * verification (a forged or corrupted symbol) is discarded and received again on the next cycle. Packets of other
- * transmissions and malformed packets are ignored.
+ * Receives one transmission: joins its data group on the named interface and feeds every symbol to its source
+ * block's erasure decoder, in any order (lost, repeated, reordered, foreign and malformed packets are all fine).
+ * A block is complete once any k of its symbols are in; a chunk of the manifest is assembled once every block it
+ * overlaps is complete, checked against the trusted manifest on a worker, and handed to the {@link ChunkSink}. A
+ * chunk that fails verification (a forged or corrupted symbol) resets exactly the blocks it overlaps, which are then
+ * received again from the carousel's next symbols.
  */
 public final class TransmissionReceiver implements AutoCloseable {
 
@@ -33,30 +36,39 @@ public final class TransmissionReceiver implements AutoCloseable {
 
     private final TransmissionInfo info;
     private final Manifest manifest;
+    private final BlockLayout layout;
     private final ChunkSink sink;
     private final Executor workers;
-    private final int symbolCount;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final AtomicInteger chunksVerified = new AtomicInteger();
     private final AtomicLong rejectedChunks = new AtomicLong();
-    private final AtomicLong symbolsReceived = new AtomicLong();
+    private final AtomicLong symbolsUsed = new AtomicLong();
     private final FrameDecoder decoder = new FrameDecoder();
     // event-loop confined
-    private final BitSet symbols = new BitSet();
-    private final byte[][] chunkBuffers;
-    private final int[] chunkFilled;
+    private final ReedSolomon.Decoder[] decoders;
+    private final byte[][][] blockData;
+    private final BitSet blocksDone = new BitSet();
+    private final int[] chunkBlocksMissing;
+    private final BitSet chunksPending = new BitSet();
+    // shared with workers
     private final BitSet chunksDone = new BitSet();
     private volatile DatagramChannel channel;
+    /** Runs work that must happen on the receiving thread: the channel's event loop, or inline when detached. */
+    private volatile Executor loop = Runnable::run;
 
     private TransmissionReceiver(TransmissionInfo info, Manifest manifest, ChunkSink sink, Executor workers) {
         this.info = info;
         this.manifest = manifest;
+        this.layout = new BlockLayout(manifest.size(), info.symbolSize(), info.blockSymbols());
         this.sink = sink;
         this.workers = workers;
-        this.symbolCount = Math.toIntExact(Math.max(1, (manifest.size() + info.symbolSize() - 1) / info.symbolSize()));
+        this.decoders = new ReedSolomon.Decoder[layout.blocks()];
+        this.blockData = new byte[layout.blocks()][][];
         int chunks = manifest.chunkDigests().size();
-        this.chunkBuffers = new byte[chunks][];
-        this.chunkFilled = new int[chunks];
+        this.chunkBlocksMissing = new int[chunks];
+        for (int c = 0; c < chunks; c++) {
+            chunkBlocksMissing[c] = lastBlock(c) - firstBlock(c) + 1;
+        }
         if (chunks == 0) {
             done.complete(null);
         }
@@ -70,17 +82,35 @@ public final class TransmissionReceiver implements AutoCloseable {
     public static TransmissionReceiver start(EventLoopGroup eventLoops, MulticastSettings settings, TransmissionInfo info,
                                              Manifest manifest, BitSet skip, ChunkSink sink, Executor workers)
             throws InterruptedException, java.net.UnknownHostException {
+        return start(eventLoops, settings, info, manifest, skip, sink, workers, null);
+    }
+
+    /** As {@link #start}, with an extra inbound handler before the decoder (tests inject loss with it). */
+    static TransmissionReceiver start(EventLoopGroup eventLoops, MulticastSettings settings, TransmissionInfo info,
+                                      Manifest manifest, BitSet skip, ChunkSink sink, Executor workers,
+                                      ChannelHandler filter) throws InterruptedException, java.net.UnknownHostException {
         var r = new TransmissionReceiver(info, manifest, sink, workers);
-        for (int c = skip.nextSetBit(0); c >= 0 && c < r.chunkBuffers.length; c = skip.nextSetBit(c + 1)) {
+        for (int c = skip.nextSetBit(0); c >= 0 && c < r.chunkBlocksMissing.length; c = skip.nextSetBit(c + 1)) {
             r.markChunkDone(c);
         }
-        if (r.chunksVerified.get() == r.chunkBuffers.length) {
+        if (r.chunksVerified.get() == r.chunkBlocksMissing.length) {
             r.done.complete(null);
             return r;
         }
         r.channel = MulticastChannels.openReceiver(eventLoops, settings, InetAddress.getByName(info.dataGroup()),
-                info.dataPort(), r.decoder, r.new Handler());
+                info.dataPort(), r.decoder, r.new Handler(), filter);
+        r.loop = r.channel.eventLoop();
         return r;
+    }
+
+    /** A receiver with no socket, for feeding frames through {@link #handler()} (pipeline tests and fuzzing). */
+    static TransmissionReceiver detached(TransmissionInfo info, Manifest manifest, ChunkSink sink, Executor workers) {
+        return new TransmissionReceiver(info, manifest, sink, workers);
+    }
+
+    /** The decoder and handler of this receiver, to put in a pipeline. */
+    ChannelHandler[] pipeline() {
+        return new ChannelHandler[] {decoder, new Handler()};
     }
 
     /** Completes when every chunk is verified and in the sink; fails if the sink fails. */
@@ -96,17 +126,12 @@ public final class TransmissionReceiver implements AutoCloseable {
     /** Chunks not yet verified (for unicast repair). Safe to call after {@link #close()}. */
     public synchronized BitSet missingChunks() {
         BitSet missing = new BitSet();
-        missing.set(0, chunkBuffers.length);
+        missing.set(0, chunkBlocksMissing.length);
         missing.andNot(chunksDone);
         return missing;
     }
 
-    /** Distinct symbols received so far. */
-    public long symbolsReceived() {
-        return symbolsReceived.get();
-    }
-
-    /** Chunks that failed verification and were discarded. */
+    /** Chunks that failed verification and were received again. */
     public long rejectedChunks() {
         return rejectedChunks.get();
     }
@@ -116,26 +141,23 @@ public final class TransmissionReceiver implements AutoCloseable {
         return decoder.dropped();
     }
 
+    /** Symbols that went into a decoder (not duplicates, not past a complete block). */
+    public long symbolsReceived() {
+        return symbolsUsed.get();
+    }
+
     @Override
     public void close() {
         MulticastChannels.closeQuietly(channel);
-    }
-
-    private synchronized void markChunkDone(int chunk) {
-        if (!chunksDone.get(chunk)) {
-            chunksDone.set(chunk);
-            chunksVerified.incrementAndGet();
-        }
     }
 
     private final class Handler extends SimpleChannelInboundHandler<Frame> {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
-            if (frame.kind() != Frame.Kind.DATA || frame.transmissionId() != info.transmissionId()) {
-                return;
+            if (frame.kind() == Frame.Kind.DATA && frame.transmissionId() == info.transmissionId()) {
+                onSymbol((DataFrame) frame);
             }
-            onData((DataFrame) frame);
         }
 
         @Override
@@ -144,44 +166,63 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
     }
 
-    private void onData(DataFrame f) {
-        int i = f.symbolIndex();
-        if (f.symbolCount() != symbolCount || symbols.get(i)) {
+    private void onSymbol(DataFrame f) {
+        int b = f.sourceBlock();
+        if (b >= layout.blocks() || blocksDone.get(b) || f.blockSymbols() != layout.k(b)) {
             return;
         }
-        long start = (long) i * info.symbolSize();
-        int expectedLength = (int) Math.min(info.symbolSize(), manifest.size() - start);
-        if (f.payload().length != expectedLength) {
+        int k = layout.k(b);
+        byte[] symbol = f.payload();
+        if (f.isSource()) {
+            int expected = layout.symbolLength(b, f.symbolId());
+            if (symbol.length != expected) {
+                return;
+            }
+            if (expected < info.symbolSize()) {
+                symbol = java.util.Arrays.copyOf(symbol, info.symbolSize());
+            }
+        } else if (symbol.length != info.symbolSize()) {
             return;
         }
-        symbols.set(i);
-        symbolsReceived.incrementAndGet();
-        long end = start + expectedLength;
-        int chunkSize = manifest.chunkSize();
-        for (int c = (int) (start / chunkSize); c <= (int) ((end - 1) / chunkSize); c++) {
-            if (chunkBuffers[c] == null && isDone(c)) {
-                continue;
-            }
-            long chunkStart = (long) c * chunkSize;
-            long from = Math.max(start, chunkStart);
-            long to = Math.min(end, chunkStart + manifest.chunkLength(c));
-            if (chunkBuffers[c] == null) {
-                chunkBuffers[c] = new byte[manifest.chunkLength(c)];
-            }
-            System.arraycopy(f.payload(), (int) (from - start), chunkBuffers[c], (int) (from - chunkStart), (int) (to - from));
-            chunkFilled[c] += (int) (to - from);
-            if (chunkFilled[c] == chunkBuffers[c].length) {
-                byte[] chunk = chunkBuffers[c];
-                chunkBuffers[c] = null;
-                chunkFilled[c] = 0;
-                int index = c;
-                workers.execute(() -> verifyAndStore(index, chunk));
+        ReedSolomon.Decoder d = decoders[b];
+        if (d == null) {
+            d = new ReedSolomon(k, info.symbolSize()).decoder();
+            decoders[b] = d;
+        }
+        if (!d.add(f.symbolId(), symbol)) {
+            return;
+        }
+        symbolsUsed.incrementAndGet();
+        if (d.deficit() == 0) {
+            blockData[b] = d.decode();
+            decoders[b] = null;
+            blocksDone.set(b);
+            for (int c = firstChunk(b); c <= lastChunk(b); c++) {
+                if (!isChunkDone(c) && !chunksPending.get(c) && --chunkBlocksMissing[c] == 0) {
+                    chunksPending.set(c);
+                    byte[] chunk = assemble(c);
+                    int index = c;
+                    workers.execute(() -> verifyAndStore(index, chunk));
+                }
             }
         }
     }
 
-    private synchronized boolean isDone(int chunk) {
-        return chunksDone.get(chunk);
+    private byte[] assemble(int c) {
+        byte[] chunk = new byte[manifest.chunkLength(c)];
+        long chunkStart = (long) c * manifest.chunkSize();
+        long chunkEnd = chunkStart + chunk.length;
+        for (int b = firstBlock(c); b <= lastBlock(c); b++) {
+            for (int j = 0; j < layout.k(b); j++) {
+                long symStart = layout.symbolOffset(b, j);
+                long from = Math.max(chunkStart, symStart);
+                long to = Math.min(chunkEnd, symStart + layout.symbolLength(b, j));
+                if (from < to) {
+                    System.arraycopy(blockData[b][j], (int) (from - symStart), chunk, (int) (from - chunkStart), (int) (to - from));
+                }
+            }
+        }
+        return chunk;
     }
 
     private void verifyAndStore(int chunk, byte[] data) {
@@ -190,10 +231,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         } catch (ImageVerificationException e) {
             rejectedChunks.incrementAndGet();
             log.warn("event=chunk_rejected tx={} chunk={} reason={}", info.transmissionId(), chunk, e.getMessage());
-            DatagramChannel ch = channel;
-            if (ch != null) {
-                ch.eventLoop().execute(() -> forgetChunkSymbols(chunk));
-            }
+            loop.execute(() -> resetChunk(chunk));
             return;
         }
         try {
@@ -203,34 +241,67 @@ public final class TransmissionReceiver implements AutoCloseable {
             return;
         }
         markChunkDone(chunk);
-        if (chunksVerified.get() == chunkBuffers.length) {
+        loop.execute(() -> releaseBlocks(chunk));
+        if (chunksVerified.get() == chunkBlocksMissing.length) {
             done.complete(null);
         }
     }
 
-    /** Lets every symbol overlapping a rejected chunk be received again. */
-    private void forgetChunkSymbols(int chunk) {
-        long chunkStart = (long) chunk * manifest.chunkSize();
-        long chunkEnd = chunkStart + manifest.chunkLength(chunk);
-        int first = (int) (chunkStart / info.symbolSize());
-        int last = (int) ((chunkEnd - 1) / info.symbolSize());
-        for (int s = first; s <= last; s++) {
-            if (symbols.get(s)) {
-                symbols.clear(s);
-                // a symbol shared with a neighbouring chunk that is still filling must not be counted twice there
-                long symStart = (long) s * info.symbolSize();
-                long symEnd = Math.min(manifest.size(), symStart + info.symbolSize());
-                for (int c = (int) (symStart / manifest.chunkSize()); c <= (int) ((symEnd - 1) / manifest.chunkSize()); c++) {
-                    if (c != chunk && chunkBuffers[c] != null) {
-                        long cs = (long) c * manifest.chunkSize();
-                        long from = Math.max(symStart, cs);
-                        long to = Math.min(symEnd, cs + manifest.chunkLength(c));
-                        chunkFilled[c] -= (int) (to - from);
+    /** A chunk failed verification: forget every block it overlaps and wait for fresh symbols. */
+    private void resetChunk(int c) {
+        chunksPending.clear(c);
+        for (int b = firstBlock(c); b <= lastBlock(c); b++) {
+            if (blocksDone.get(b)) {
+                blocksDone.clear(b);
+                blockData[b] = null;
+                for (int other = firstChunk(b); other <= lastChunk(b); other++) {
+                    if (!isChunkDone(other) && !chunksPending.get(other)) {
+                        chunkBlocksMissing[other]++;
                     }
                 }
             }
+            decoders[b] = null;
         }
-        chunkBuffers[chunk] = null;
-        chunkFilled[chunk] = 0;
+    }
+
+    /** Drops decoded blocks no unfinished chunk needs any more. */
+    private void releaseBlocks(int c) {
+        for (int b = firstBlock(c); b <= lastBlock(c); b++) {
+            boolean needed = false;
+            for (int other = firstChunk(b); other <= lastChunk(b); other++) {
+                needed |= !isChunkDone(other);
+            }
+            if (!needed) {
+                blockData[b] = null;
+            }
+        }
+    }
+
+    private synchronized boolean isChunkDone(int c) {
+        return chunksDone.get(c);
+    }
+
+    private synchronized void markChunkDone(int c) {
+        if (!chunksDone.get(c)) {
+            chunksDone.set(c);
+            chunksVerified.incrementAndGet();
+        }
+    }
+
+    private int firstBlock(int chunk) {
+        return layout.blockOf((long) chunk * manifest.chunkSize());
+    }
+
+    private int lastBlock(int chunk) {
+        return layout.blockOf((long) chunk * manifest.chunkSize() + manifest.chunkLength(chunk) - 1);
+    }
+
+    private int firstChunk(int block) {
+        return (int) (layout.blockStart(block) / manifest.chunkSize());
+    }
+
+    private int lastChunk(int block) {
+        long end = Math.max(layout.blockStart(block), layout.blockEnd(block) - 1);
+        return (int) Math.min(manifest.chunkDigests().size() - 1, end / manifest.chunkSize());
     }
 }

@@ -10,16 +10,20 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.stbguest.multicast.wire.AnnounceFrame;
+import org.stbguest.multicast.fec.ReedSolomon;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.Frame;
 import org.stbguest.multicast.wire.FrameEncoder;
 import org.stbguest.multicast.wire.WireFormat;
 
 /**
- * Sends one image in a carousel: announce on the control group, then every symbol on the data group at the planned
- * rate, and again, until the caller says stop, the cycles run out or the time is up. Runs on the calling thread
- * (never an event loop) and paces itself; the channel's writability bounds what is queued.
+ * Sends one image with forward error correction, in a carousel. Every cycle sends, for every source block, a block's
+ * worth of symbols plus the proactive repair share, always continuing with symbol ids the block has not sent yet:
+ * the first cycle sends the source symbols, later cycles fresh repair symbols. So a box that lost any few packets of
+ * a block, or tuned in late, completes it from whatever symbols it catches next, and the cost of the cycle does not
+ * depend on which boxes lost what. Announcements (supplied by the caller: signed by the director) go out on the
+ * control group between data packets. Runs on the calling thread (never an event loop) and paces itself to the plan's
+ * rate; the channel's writability bounds what is queued.
  */
 public final class TransmissionSender {
 
@@ -44,17 +48,17 @@ public final class TransmissionSender {
     }
 
     /**
-     * Transmits until {@code keepGoing} turns false (checked between packets, cheaply, and between cycles) or the plan's
+     * Transmits until {@code keepGoing} turns false (checked every few packets and between cycles) or the plan's
      * bounds are reached.
+     *
+     * @param announce the announcement to repeat on the control group, or null for none
      */
-    public Result transmit(TransmissionPlan plan, ImageSource image, BooleanSupplier keepGoing)
+    public Result transmit(TransmissionPlan plan, ImageSource image, Frame announce, BooleanSupplier keepGoing)
             throws IOException, InterruptedException {
-        long size = image.size();
-        int symbols = plan.symbolCount(size);
+        var layout = new BlockLayout(image.size(), plan.symbolSize(), plan.blockSymbols());
         var data = new InetSocketAddress(plan.dataGroup(), plan.dataPort());
         var control = new InetSocketAddress(plan.controlGroup(), plan.controlPort());
-        var announce = new AnnounceFrame(plan.transmissionId(), plan.rootDigest(), plan.dataGroup(), plan.dataPort(),
-                size, plan.symbolSize());
+        int[] nextId = new int[layout.blocks()];
         long deadline = System.nanoTime() + plan.maxDuration().toNanos();
         double nanosPerByte = 8e9 / plan.rateBitsPerSecond();
         long next = System.nanoTime();
@@ -62,36 +66,47 @@ public final class TransmissionSender {
         long bytes = 0;
         int cycle = 0;
         boolean stopped = false;
-        log.info("event=transmission_started tx={} root={} symbols={} rate_bps={}", plan.transmissionId(),
-                plan.rootDigest().shortHex(), symbols, plan.rateBitsPerSecond());
+        byte[][] source = new byte[plan.blockSymbols()][plan.symbolSize()];
+        log.info("event=transmission_started tx={} root={} symbols={} blocks={} repair_ratio={} rate_bps={}",
+                plan.transmissionId(), plan.rootDigest().shortHex(), layout.symbols(), layout.blocks(),
+                plan.repairRatio(), plan.rateBitsPerSecond());
         outer:
         while (cycle < plan.maxCycles()) {
             if (!keepGoing.getAsBoolean()) {
                 stopped = true;
                 break;
             }
-            for (int i = 0; i < symbols; i++) {
-                if (i % ANNOUNCE_EVERY == 0) {
-                    bytes += send(announce, control);
+            for (int b = 0; b < layout.blocks(); b++) {
+                int k = layout.k(b);
+                ReedSolomon code = new ReedSolomon(k, plan.symbolSize());
+                readBlock(image, layout, b, source);
+                int count = k + (int) Math.ceil(k * plan.repairRatio());
+                for (int i = 0; i < count; i++) {
+                    if (announce != null && packets % ANNOUNCE_EVERY == 0) {
+                        bytes += send(announce, control);
+                        packets++;
+                    }
+                    int id = nextId[b];
+                    nextId[b] = (id + 1) % (ReedSolomon.MAX_ESI + 1);
+                    byte[] payload;
+                    if (id < k) {
+                        int len = layout.symbolLength(b, id);
+                        payload = len == plan.symbolSize() ? source[id].clone() : java.util.Arrays.copyOf(source[id], len);
+                    } else {
+                        payload = new byte[plan.symbolSize()];
+                        code.encode(source, id, payload);
+                    }
+                    int wire = send(new DataFrame(plan.transmissionId(), b, id, k, payload), data);
+                    bytes += wire;
                     packets++;
-                }
-                long offset = (long) i * plan.symbolSize();
-                int len = (int) Math.min(plan.symbolSize(), size - offset);
-                if (len <= 0) {
-                    break;
-                }
-                byte[] payload = new byte[len];
-                image.read(offset, payload, len);
-                int wire = send(new DataFrame(plan.transmissionId(), i, symbols, payload), data);
-                bytes += wire;
-                packets++;
-                next += (long) (wire * nanosPerByte);
-                if (!pace(next, deadline)) {
-                    break outer;
-                }
-                if ((i & 255) == 255 && !keepGoing.getAsBoolean()) {
-                    stopped = true;
-                    break outer;
+                    next += (long) (wire * nanosPerByte);
+                    if (!pace(next, deadline)) {
+                        break outer;
+                    }
+                    if ((packets & 127) == 0 && !keepGoing.getAsBoolean()) {
+                        stopped = true;
+                        break outer;
+                    }
                 }
             }
             cycle++;
@@ -100,6 +115,21 @@ public final class TransmissionSender {
         log.info("event=transmission_ended tx={} cycles={} packets={} bytes={} stopped_by_caller={}",
                 plan.transmissionId(), cycle, packets, bytes, stopped);
         return new Result(cycle, packets, bytes, stopped);
+    }
+
+    /** Reads block {@code b}'s source symbols, zero-padding past the end of the image. */
+    static void readBlock(ImageSource image, BlockLayout layout, int b, byte[][] source) throws IOException {
+        for (int j = 0; j < layout.k(b); j++) {
+            int len = layout.symbolLength(b, j);
+            java.util.Arrays.fill(source[j], len, source[j].length, (byte) 0);
+            if (len > 0) {
+                byte[] tmp = len == source[j].length ? source[j] : new byte[len];
+                image.read(layout.symbolOffset(b, j), tmp, len);
+                if (tmp != source[j]) {
+                    System.arraycopy(tmp, 0, source[j], 0, len);
+                }
+            }
+        }
     }
 
     private int send(Frame frame, InetSocketAddress to) throws InterruptedException {

@@ -5,15 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -23,15 +26,25 @@ import org.stbguest.device.api.TransmissionInfo;
 import org.stbguest.image.Digest;
 import org.stbguest.image.ImageChunker;
 import org.stbguest.image.Manifest;
+import org.stbguest.image.SoftwareSigner;
+import org.stbguest.image.trust.BoxTrust;
+import org.stbguest.image.trust.KeySet;
+import org.stbguest.image.trust.RoleKeys;
+import org.stbguest.image.trust.SignedKeySet;
+import org.stbguest.image.trust.SignedStatement;
+import org.stbguest.image.trust.Statement;
 import org.stbguest.multicast.wire.AnnounceFrame;
 
-/** Real UDP multicast on the loopback interface, TTL 1. */
+/** Real UDP multicast on the loopback interface, TTL 1, with loss injected independently at each receiver. */
 class LoopbackTransmissionTest {
 
     private static final int CHUNK = 64 * 1024;
     private final EventLoopGroup loops = MulticastChannels.newEventLoopGroup(2);
     private final EventLoopGroup senderLoop = MulticastChannels.newEventLoopGroup(1);
     private final ExecutorService workers = Executors.newFixedThreadPool(2);
+    private final int port = 41_000 + new Random().nextInt(900);
+    private final Inet4Address dataGroup = address("239.255.77.2");
+    private final Inet4Address controlGroup = address("239.255.77.1");
 
     @AfterEach
     void tearDown() throws Exception {
@@ -40,51 +53,139 @@ class LoopbackTransmissionTest {
         workers.shutdownNow();
     }
 
-    @Test
-    void threeReceiversReassembleAndVerifyTheWholeImage() throws Exception {
-        byte[] image = new byte[CHUNK * 5 + 999];
-        new Random(3).nextBytes(image);
-        Manifest manifest = ImageChunker.chunk(new ByteArrayInputStream(image),
-                new ImageChunker.ImageInfo("entertainment", 2, 1, Set.of("stb-x1"), CHUNK), Long.MAX_VALUE, (i, d, b, l) -> { });
-        Inet4Address dataGroup = (Inet4Address) InetAddress.getByName("239.255.77.2");
-        Inet4Address controlGroup = (Inet4Address) InetAddress.getByName("239.255.77.1");
-        int dataPort = 41_000 + new Random().nextInt(1000);
-        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), dataPort, 1400);
+    private static Inet4Address address(String a) {
+        try {
+            return (Inet4Address) InetAddress.getByName(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
+    private static Manifest manifestOf(byte[] image) throws Exception {
+        return ImageChunker.chunk(new ByteArrayInputStream(image),
+                new ImageChunker.ImageInfo("entertainment", 2, 1, Set.of("stb-x1"), CHUNK), Long.MAX_VALUE, (i, d, b, l) -> { });
+    }
+
+    private TransmissionPlan plan(Manifest m, double repair) {
+        return new TransmissionPlan(42, m.rootDigest(), dataGroup, port, controlGroup, port + 1, 1400, 64, repair,
+                200_000_000L, 50, Duration.ofSeconds(30));
+    }
+
+    @Test
+    void receiversUnderIndependentLossCompleteWithTheRightDigest() throws Exception {
+        byte[] image = new byte[CHUNK * 12 + 999];
+        new Random(3).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), port, 1400, 64);
         List<ConcurrentHashMap<Integer, byte[]>> received = new ArrayList<>();
         List<TransmissionReceiver> receivers = new ArrayList<>();
-        List<AnnounceFrame> announcements = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (var listener = AnnouncementListener.start(loops, MulticastSettings.LOOPBACK, controlGroup, dataPort + 1,
-                announcements::add)) {
-            for (int r = 0; r < 3; r++) {
-                var chunks = new ConcurrentHashMap<Integer, byte[]>();
-                received.add(chunks);
-                receivers.add(TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
-                        chunks::put, workers));
+        List<LossInjector> losses = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            var chunks = new ConcurrentHashMap<Integer, byte[]>();
+            received.add(chunks);
+            var loss = new LossInjector(0.05, r);
+            losses.add(loss);
+            receivers.add(TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                    chunks::put, workers, loss));
+        }
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK);
+        TransmissionSender.Result result;
+        try {
+            result = new TransmissionSender(ch).transmit(plan(manifest, 0.08), ImageSource.of(image), null,
+                    () -> !receivers.stream().allMatch(r -> r.completion().isDone()));
+        } finally {
+            ch.close().sync();
+        }
+        for (var r : receivers) {
+            r.completion().get(5, TimeUnit.SECONDS);
+            r.close();
+        }
+        assertThat(result.stoppedByCaller()).isTrue();
+        assertThat(losses).allSatisfy(l -> assertThat(l.dropped.get()).as("loss was injected").isPositive());
+        for (var chunks : received) {
+            assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
+        }
+    }
+
+    @Test
+    void aReceiverThatTunesInLateCompletesFromTheCarousel() throws Exception {
+        byte[] image = new byte[CHUNK * 6];
+        new Random(4).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), port, 1400, 64);
+        var chunks = new ConcurrentHashMap<Integer, byte[]>();
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK);
+        var sent = new java.util.concurrent.atomic.AtomicLong();
+        var late = new java.util.concurrent.atomic.AtomicReference<TransmissionReceiver>();
+        var sender = Executors.newSingleThreadExecutor();
+        try {
+            var sending = sender.submit(() -> new TransmissionSender(ch, sent).transmit(plan(manifest, 0.05),
+                    ImageSource.of(image), null, () -> late.get() == null || !late.get().completion().isDone()));
+            // tune in once half of the first cycle has gone by: the start of the image is already missed
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sent.get() > image.length / 2);
+            late.set(TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                    chunks::put, workers));
+            late.get().completion().get(20, TimeUnit.SECONDS);
+            var result = sending.get(20, TimeUnit.SECONDS);
+            assertThat(result.cycles()).as("it needed the carousel's second cycle").isGreaterThanOrEqualTo(1);
+        } finally {
+            sender.shutdownNow();
+            ch.close().sync();
+            if (late.get() != null) {
+                late.get().close();
             }
+        }
+        assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
+    }
+
+    @Test
+    void signedAnnouncementsArriveAndForgedOrReplayedOnesAreRefused() throws Exception {
+        SoftwareSigner root = SoftwareSigner.generate();
+        SoftwareSigner director = SoftwareSigner.generate();
+        SoftwareSigner stranger = SoftwareSigner.generate();
+        var keySet = new KeySet(1, Instant.now().plus(Duration.ofDays(30)), new RoleKeys(1, List.of(root.publicKey())),
+                new RoleKeys(1, List.of(root.publicKey())), new RoleKeys(1, List.of(director.publicKey())));
+        BoxTrust box = BoxTrust.pinned(SignedKeySet.sign(keySet, root), java.time.InstantSource.system());
+        var announce = new Statement.Announce(42, Digest.sha256(new byte[] {1}), "239.255.77.2", port, 1000, 1400);
+        SignedStatement first = SignedStatement.sign(new SignedStatement.Envelope(10, Instant.now().plusSeconds(600), announce), director);
+        SignedStatement second = SignedStatement.sign(new SignedStatement.Envelope(11, Instant.now().plusSeconds(600), announce), director);
+        SignedStatement forged = SignedStatement.sign(new SignedStatement.Envelope(12, Instant.now().plusSeconds(600), announce), stranger);
+
+        List<String> outcomes = new CopyOnWriteArrayList<>();
+        var heard = new java.util.concurrent.CountDownLatch(4);
+        try (var listener = AnnouncementListener.start(loops, MulticastSettings.LOOPBACK, controlGroup, port + 1, a -> {
+            try {
+                outcomes.add(box.accept(a.statement()).isPresent() ? "accepted" : "same");
+            } catch (org.stbguest.image.ImageVerificationException e) {
+                outcomes.add(e.reason().name());
+            }
+            heard.countDown();
+        })) {
             DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK);
             try {
-                var plan = new TransmissionPlan(42, manifest.rootDigest(), dataGroup, dataPort, controlGroup, dataPort + 1,
-                        1400, 200_000_000L, 20, Duration.ofSeconds(20));
-                var result = new TransmissionSender(ch).transmit(plan, ImageSource.of(image),
-                        () -> !receivers.stream().allMatch(r -> r.completion().isDone()));
-                assertThat(result.stoppedByCaller()).isTrue();
+                var to = new java.net.InetSocketAddress(controlGroup, port + 1);
+                for (SignedStatement s : List.of(first, second, first, forged)) {
+                    ch.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(AnnounceFrame.of(s), to)).sync();
+                    // one at a time, in order: wait until the listener has judged it
+                    long before = heard.getCount();
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                    while (heard.getCount() == before && System.nanoTime() < deadline) {
+                        Thread.onSpinWait();
+                    }
+                }
             } finally {
                 ch.close().sync();
             }
-            for (var r : receivers) {
-                r.completion().get(5, TimeUnit.SECONDS);
-                r.close();
-            }
+            assertThat(heard.await(5, TimeUnit.SECONDS)).isTrue();
         }
-        for (var chunks : received) {
-            var out = new java.io.ByteArrayOutputStream();
-            for (int c = 0; c < manifest.chunkDigests().size(); c++) {
-                out.write(chunks.get(c));
-            }
-            assertThat(Digest.sha256(out.toByteArray())).isEqualTo(Digest.sha256(image));
+        assertThat(outcomes).containsExactly("accepted", "accepted", "REPLAYED", "INSUFFICIENT_SIGNATURES");
+    }
+
+    private static byte[] join(java.util.Map<Integer, byte[]> chunks, Manifest manifest) {
+        var out = new ByteArrayOutputStream();
+        for (int c = 0; c < manifest.chunkDigests().size(); c++) {
+            out.writeBytes(chunks.get(c));
         }
-        assertThat(announcements).isNotEmpty();
-        assertThat(announcements.get(0).rootDigest()).isEqualTo(manifest.rootDigest());
+        return out.toByteArray();
     }
 }

@@ -13,7 +13,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxImageSize    uploads above this get HTTP 413
  * @param checkInInterval how often boxes are told to check in
  * @param rolloutTick     how often rollouts are advanced and the guard looks
- * @param multicast       data group, port base, symbol size and rate given to transmissions
+ * @param multicast       data group, port base, symbol size, erasure-code block size and proactive repair ratio,
+ *                        and rate given to transmissions
  */
 @ConfigurationProperties("stb")
 public record StbProperties(
@@ -28,6 +29,8 @@ public record StbProperties(
     public record Multicast(@DefaultValue("239.255.42.2") String dataGroup,
                             @DefaultValue("42000") int dataPortBase,
                             @DefaultValue("1400") int symbolSize,
+                            @DefaultValue("64") int blockSymbols,
+                            @DefaultValue("0.05") double repairRatio,
                             @DefaultValue("100000000") long rateBitsPerSecond) {
     }
 

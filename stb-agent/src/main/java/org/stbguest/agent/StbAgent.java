@@ -50,6 +50,7 @@ public final class StbAgent implements AutoCloseable {
     private final BoxTrust trust;
     private final AgentStateStore stateStore;
     private final Map<String, Digest> desiredImages = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong refusedAnnouncements = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicBoolean checkInQueued = new AtomicBoolean();
     private volatile boolean closed;
     private volatile ScheduledFuture<?> next;
@@ -96,9 +97,33 @@ public final class StbAgent implements AutoCloseable {
     public void start() throws InterruptedException, IOException {
         if (config.controlGroup() != null) {
             listener = AnnouncementListener.start(runtime.eventLoops(), config.multicast(),
-                    InetAddress.getByName(config.controlGroup()), config.controlPort(), a -> checkInSoon());
+                    InetAddress.getByName(config.controlGroup()), config.controlPort(),
+                    a -> runtime.workers().execute(() -> onAnnouncement(a.statement())));
         }
         checkInSoon();
+    }
+
+    /**
+     * A signed announcement heard on the control group: checked like any director statement (forged, expired and
+     * replayed ones are ignored and counted) and, when new, answered with an immediate check-in.
+     */
+    void onAnnouncement(SignedStatement statement) {
+        try {
+            if (trust.accept(statement).isPresent()) {
+                stateStore.save(new AgentStateStore.AgentState(trust.state(), desiredImages));
+                checkInSoon();
+            }
+        } catch (ImageVerificationException e) {
+            refusedAnnouncements.incrementAndGet();
+            log.debug("event=announcement_ignored device={} reason={}", config.deviceId(), e.reason());
+        } catch (IOException e) {
+            log.warn("event=state_save_failed device={} error={}", config.deviceId(), e.toString());
+        }
+    }
+
+    /** Announcements heard on the control group and ignored as forged, expired, replayed or malformed. */
+    public long refusedAnnouncements() {
+        return refusedAnnouncements.get();
     }
 
     /** Asks for a check-in as soon as possible; requests made while one is queued are merged. */

@@ -1,10 +1,11 @@
 package org.stbguest.device.api;
 
 /**
- * Where to tune in to receive an image by multicast: the data group and port, and the symbol size used to cut the
- * image into packets. The interface is the box's own choice (configuration), never the server's.
+ * Where to tune in to receive an image by multicast: the data group and port, the symbol size used to cut the image
+ * into packets, and the source block size of the erasure code (symbols per block). The interface is the box's own
+ * choice (configuration), never the server's.
  */
-public record TransmissionInfo(long transmissionId, String dataGroup, int dataPort, int symbolSize) {
+public record TransmissionInfo(long transmissionId, String dataGroup, int dataPort, int symbolSize, int blockSymbols) {
 
     public TransmissionInfo {
         if (dataPort < 1 || dataPort > 65535) {
@@ -12,6 +13,9 @@ public record TransmissionInfo(long transmissionId, String dataGroup, int dataPo
         }
         if (symbolSize < 16 || symbolSize > 65000) {
             throw new IllegalArgumentException("symbol size must be in 16..65000, got " + symbolSize);
+        }
+        if (blockSymbols < 1 || blockSymbols > 128) {
+            throw new IllegalArgumentException("block symbols must be in 1..128, got " + blockSymbols);
         }
     }
 }

@@ -20,7 +20,7 @@ class DeviceApiJsonTest {
                 3, java.time.Instant.parse("2027-01-01T00:00:00Z"),
                 new org.stbguest.image.trust.Statement.Activate("entertainment", Digest.sha256(new byte[] {1}))), director);
         DesiredState state = new DesiredState(List.of(), List.of(statement), List.of(new RoleDirective("entertainment",
-                new ImageOffer(signed, new TransmissionInfo(7, "239.255.0.2", 5001, 1400)))), 1000);
+                new ImageOffer(signed, new TransmissionInfo(7, "239.255.0.2", 5001, 1400, 64)))), 1000);
 
         String json = DeviceApiJson.mapper().writeValueAsString(state);
         DesiredState back = DeviceApiJson.mapper().readValue(json, DesiredState.class);

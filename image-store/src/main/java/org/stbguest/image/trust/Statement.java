@@ -12,8 +12,8 @@ public sealed interface Statement permits Statement.Activate, Statement.Finalize
     Kind kind();
 
     /**
-     * Sequence numbers are tracked per stream: a role's activate and finalize statements share one, announcements
-     * have their own.
+     * Sequence numbers are tracked per stream: each role's activate statements, each role's finalize statements, and
+     * each transmission's announcements.
      */
     String stream();
 
@@ -80,9 +80,10 @@ public sealed interface Statement permits Statement.Activate, Statement.Finalize
             return Kind.ANNOUNCE;
         }
 
+        /** Per transmission: announcements of two transmissions on the air at once are not replays of each other. */
         @Override
         public String stream() {
-            return "announce";
+            return "announce:" + transmissionId;
         }
     }
 }

@@ -149,12 +149,12 @@ class BoxTrustTest {
     @Test
     void aReplayedOlderAnnouncementIsRefusedAndLeavesTheSequenceAlone() {
         var older = statement(10, new Statement.Announce(1, Digest.sha256(new byte[] {1}), "239.255.42.2", 42001, 100, 1400), director);
-        var newer = statement(11, new Statement.Announce(2, Digest.sha256(new byte[] {2}), "239.255.42.2", 42002, 100, 1400), director);
+        var newer = statement(11, new Statement.Announce(1, Digest.sha256(new byte[] {1}), "239.255.42.2", 42001, 100, 1400), director);
         assertThat(box.accept(older)).isPresent();
         assertThat(box.accept(newer)).isPresent();
         assertThatThrownBy(() -> box.accept(older))
                 .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.REPLAYED);
-        assertThat(box.state().sequences()).containsEntry("ANNOUNCE:announce", 11L);
+        assertThat(box.state().sequences()).containsEntry("ANNOUNCE:announce:1", 11L);
     }
 
     @Test

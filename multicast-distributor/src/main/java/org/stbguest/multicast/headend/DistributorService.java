@@ -112,11 +112,13 @@ public final class DistributorService implements AutoCloseable {
             client.markSending(job.id());
             var plan = new TransmissionPlan(job.id(), Digest.parse(job.rootDigest()),
                     (Inet4Address) InetAddress.getByName(job.dataGroup()), job.dataPort(), config.controlAddress(),
-                    config.controlPort(), job.symbolSize(), job.rateBitsPerSecond(), config.maxCycles(),
-                    config.maxDuration());
+                    config.controlPort(), job.symbolSize(), job.blockSymbols(), job.repairRatio(),
+                    job.rateBitsPerSecond(), config.maxCycles(), config.maxDuration());
             DatagramChannel channel = MulticastChannels.openSender(senderLoops, config.multicast());
             try (ImageSource image = ImageSource.of(file)) {
-                new TransmissionSender(channel, bytesSent).transmit(plan, image, () -> live.contains(job.id()));
+                var announce = job.announcement() == null ? null
+                        : org.stbguest.multicast.wire.AnnounceFrame.of(job.announcement());
+                new TransmissionSender(channel, bytesSent).transmit(plan, image, announce, () -> live.contains(job.id()));
             } finally {
                 channel.close().awaitUninterruptibly();
             }

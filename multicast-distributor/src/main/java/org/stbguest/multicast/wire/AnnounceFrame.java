@@ -1,27 +1,28 @@
 package org.stbguest.multicast.wire;
 
-import java.net.Inet4Address;
-import org.stbguest.image.Digest;
+import org.stbguest.image.trust.SignedStatement;
+import org.stbguest.image.trust.Statement;
 
 /**
- * A transmission announcement on the control group: which image is on the air, on which data group and port, and
- * how it is cut into symbols. Unsigned in v1, so a box treats it only as a hint to check in now; what a box stages
- * is decided by its authenticated check-in and the signed manifest.
+ * A director-signed announcement on the control group: which image is on the air and where. The codec only parses
+ * it; a box verifies the signatures, expiry and sequence number with its {@code BoxTrust} before acting, and even
+ * then only checks in at once: what it stages is decided by its check-in and the signed manifest.
  */
-public record AnnounceFrame(long transmissionId, Digest rootDigest, Inet4Address dataGroup, int dataPort,
-                            long imageSize, int symbolSize) implements Frame {
+public record AnnounceFrame(long transmissionId, SignedStatement statement) implements Frame {
 
     public AnnounceFrame {
-        if (rootDigest == null || dataGroup == null) {
-            throw new IllegalArgumentException("root digest and data group are required");
+        if (statement == null) {
+            throw new IllegalArgumentException("statement is required");
         }
-        if (!dataGroup.isMulticastAddress()) {
-            throw new IllegalArgumentException("data group must be a multicast address: " + dataGroup);
+    }
+
+    /** Wraps a signed announce statement. */
+    public static AnnounceFrame of(SignedStatement statement) {
+        Statement s = statement.unverified().statement();
+        if (s.kind() != Statement.Kind.ANNOUNCE) {
+            throw new IllegalArgumentException("not an announce statement: " + s.kind());
         }
-        if (dataPort < 1 || dataPort > 65535 || imageSize < 0 || symbolSize < 1 || symbolSize > WireFormat.MAX_PAYLOAD) {
-            throw new IllegalArgumentException("bad announce fields: port " + dataPort + ", size " + imageSize
-                    + ", symbol size " + symbolSize);
-        }
+        return new AnnounceFrame(((Statement.Announce) s).transmissionId(), statement);
     }
 
     @Override

@@ -5,12 +5,16 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.MessageToMessageDecoder;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
-import org.stbguest.image.Digest;
+import org.stbguest.image.DetachedSignature;
+import org.stbguest.image.ImageVerificationException;
+import org.stbguest.image.KeyId;
+import org.stbguest.image.trust.SignedStatement;
+import org.stbguest.image.trust.StatementCodec;
 
 /**
  * Decodes datagrams into {@link Frame}s. Stateless and shared. Anything that is not a well-formed v1 frame (foreign
@@ -65,35 +69,48 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
             return null;
         }
         long tx = buf.getLong(start + 4);
-        int index = buf.getInt(start + 12);
-        int count = buf.getInt(start + 16);
+        int block = buf.getInt(start + 12);
+        int symbol = buf.getUnsignedShort(start + 16);
+        int k = buf.getUnsignedShort(start + 18);
         int payloadLength = buf.getUnsignedShort(start + 20);
         if (payloadLength == 0 || WireFormat.DATA_HEADER + payloadLength != len) {
             return null;
         }
         byte[] payload = new byte[payloadLength];
         buf.getBytes(start + WireFormat.DATA_HEADER, payload);
-        return new DataFrame(tx, index, count, payload);
+        return new DataFrame(tx, block, symbol, k, payload);
     }
 
     private static AnnounceFrame decodeAnnounce(ByteBuf buf, int start, int len) {
-        if (len != WireFormat.ANNOUNCE_SIZE) {
+        int at = start + 4;
+        if (len < 4 + 2 + 1) {
             return null;
         }
-        long tx = buf.getLong(start + 4);
-        byte[] digest = new byte[Digest.LENGTH];
-        buf.getBytes(start + 12, digest);
-        byte[] group = new byte[4];
-        buf.getBytes(start + 44, group);
-        int port = buf.getUnsignedShort(start + 48);
-        long size = buf.getLong(start + 50);
-        int symbolSize = buf.getUnsignedShort(start + 58);
-        InetAddress address;
+        int statementLength = buf.getUnsignedShort(at);
+        at += 2;
+        if (statementLength == 0 || statementLength > StatementCodec.MAX_SIZE || at + statementLength + 1 > start + len) {
+            return null;
+        }
+        byte[] statement = new byte[statementLength];
+        buf.getBytes(at, statement);
+        at += statementLength;
+        int count = buf.getUnsignedByte(at++);
+        if (count > WireFormat.MAX_SIGNATURES || at + count * WireFormat.SIGNATURE_ENTRY != start + len) {
+            return null;
+        }
+        List<DetachedSignature> signatures = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            byte[] keyId = new byte[16];
+            byte[] sig = new byte[64];
+            buf.getBytes(at, keyId);
+            buf.getBytes(at + 16, sig);
+            at += WireFormat.SIGNATURE_ENTRY;
+            signatures.add(DetachedSignature.of(KeyId.parse(HexFormat.of().formatHex(keyId)), sig));
+        }
         try {
-            address = InetAddress.getByAddress(group);
-        } catch (UnknownHostException e) {
+            return AnnounceFrame.of(new SignedStatement(Base64.getEncoder().encodeToString(statement), signatures));
+        } catch (ImageVerificationException e) {
             return null;
         }
-        return new AnnounceFrame(tx, Digest.ofBytes(digest), (Inet4Address) address, port, size, symbolSize);
     }
 }

@@ -42,20 +42,20 @@ public final class FrameEncoder extends MessageToMessageEncoder<AddressedEnvelop
                 DataFrame d = (DataFrame) frame;
                 buf.writeByte(WireFormat.TYPE_DATA)
                         .writeLong(d.transmissionId())
-                        .writeInt(d.symbolIndex())
-                        .writeInt(d.symbolCount())
+                        .writeInt(d.sourceBlock())
+                        .writeShort(d.symbolId())
+                        .writeShort(d.blockSymbols())
                         .writeShort(d.payload().length)
                         .writeBytes(d.payload());
             }
             case ANNOUNCE -> {
                 AnnounceFrame a = (AnnounceFrame) frame;
-                buf.writeByte(WireFormat.TYPE_ANNOUNCE)
-                        .writeLong(a.transmissionId())
-                        .writeBytes(a.rootDigest().bytes())
-                        .writeBytes(a.dataGroup().getAddress())
-                        .writeShort(a.dataPort())
-                        .writeLong(a.imageSize())
-                        .writeShort(a.symbolSize());
+                byte[] statement = a.statement().bytes();
+                buf.writeByte(WireFormat.TYPE_ANNOUNCE).writeShort(statement.length).writeBytes(statement)
+                        .writeByte(a.statement().signatures().size());
+                for (var sig : a.statement().signatures()) {
+                    buf.writeBytes(java.util.HexFormat.of().parseHex(sig.keyId().hex())).writeBytes(sig.signature());
+                }
             }
         }
     }
@@ -64,7 +64,10 @@ public final class FrameEncoder extends MessageToMessageEncoder<AddressedEnvelop
     public static int encodedSize(Frame frame) {
         return switch (frame.kind()) {
             case DATA -> WireFormat.DATA_HEADER + ((DataFrame) frame).payload().length;
-            case ANNOUNCE -> WireFormat.ANNOUNCE_SIZE;
+            case ANNOUNCE -> {
+                AnnounceFrame a = (AnnounceFrame) frame;
+                yield 4 + 2 + a.statement().bytes().length + 1 + WireFormat.SIGNATURE_ENTRY * a.statement().signatures().size();
+            }
         };
     }
 }

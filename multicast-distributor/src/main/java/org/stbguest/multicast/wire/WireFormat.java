@@ -11,14 +11,18 @@ public final class WireFormat {
     public static final byte TYPE_DATA = 1;
     /** Frame type of {@link AnnounceFrame}. */
     public static final byte TYPE_ANNOUNCE = 2;
-    /** Bytes before the payload of a data frame: magic, version, type, transmission id, index, count, length. */
+    /** Bytes before the payload of a data frame: magic, version, type, transmission id, block, symbol id, k, length. */
     public static final int DATA_HEADER = 2 + 1 + 1 + 8 + 4 + 4 + 2;
-    /** Size of an announce frame. */
-    public static final int ANNOUNCE_SIZE = 2 + 1 + 1 + 8 + 32 + 4 + 2 + 8 + 2;
+    /** A signature entry in an announce frame: key id (16 bytes) and Ed25519 signature (64). */
+    public static final int SIGNATURE_ENTRY = 16 + 64;
+    /** Most signatures an announce frame may carry. */
+    public static final int MAX_SIGNATURES = 8;
     /** Largest symbol payload: keeps a datagram under 64 KiB. */
     public static final int MAX_PAYLOAD = 65000;
     /** Default symbol payload: a data datagram then fits a 1500-byte Ethernet MTU. */
     public static final int DEFAULT_SYMBOL_SIZE = 1400;
+    /** Default source block: 64 symbols of 1400 bytes, about 88 KiB. */
+    public static final int DEFAULT_BLOCK_SYMBOLS = 64;
 
     private WireFormat() {
     }

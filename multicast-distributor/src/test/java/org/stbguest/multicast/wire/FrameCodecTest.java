@@ -8,8 +8,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.DefaultAddressedEnvelope;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -23,13 +21,16 @@ class FrameCodecTest {
     void dataFrameRoundTrips() {
         byte[] payload = new byte[1400];
         new Random(1).nextBytes(payload);
-        assertRoundTrip(new DataFrame(0x1122334455L, 17, 900, payload));
+        assertRoundTrip(new DataFrame(0x1122334455L, 17, 200, 64, payload));
     }
 
     @Test
-    void announceFrameRoundTrips() throws Exception {
-        assertRoundTrip(new AnnounceFrame(9, Digest.sha256(new byte[] {7}),
-                (Inet4Address) InetAddress.getByName("239.255.42.2"), 5001, 123_456_789L, 1400));
+    void signedAnnounceFrameRoundTrips() {
+        var director = org.stbguest.image.SoftwareSigner.generate();
+        var statement = org.stbguest.image.trust.SignedStatement.sign(new org.stbguest.image.trust.SignedStatement.Envelope(
+                5, java.time.Instant.parse("2027-01-01T00:00:00Z"), new org.stbguest.image.trust.Statement.Announce(9,
+                Digest.sha256(new byte[] {7}), "239.255.42.2", 5001, 123_456_789L, 1400)), director);
+        assertRoundTrip(AnnounceFrame.of(statement));
     }
 
     @Test
@@ -65,7 +66,7 @@ class FrameCodecTest {
     void dataFrameWithLengthFieldDisagreeingWithDatagramIsDropped() {
         EmbeddedChannel channel = new EmbeddedChannel(new FrameEncoder());
         channel.writeOutbound(new DefaultAddressedEnvelope<Frame, InetSocketAddress>(
-                new DataFrame(1, 0, 1, new byte[] {1, 2, 3}), GROUP));
+                new DataFrame(1, 0, 0, 1, new byte[] {1, 2, 3}), GROUP));
         DatagramPacket packet = channel.readOutbound();
         ByteBuf truncated = packet.content().copy(0, packet.content().readableBytes() - 1);
         packet.release();

@@ -30,6 +30,12 @@ class TransmissionEntity {
     private int symbolSize;
     @Column(name = "rate_bps", nullable = false)
     private long rateBps;
+    @Column(name = "block_symbols", nullable = false)
+    private int blockSymbols;
+    @Column(name = "repair_ratio", nullable = false)
+    private double repairRatio;
+    @Column(name = "announce_sequence")
+    private Long announceSequence;
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
     private TransmissionState state;
@@ -41,11 +47,14 @@ class TransmissionEntity {
     protected TransmissionEntity() {
     }
 
-    TransmissionEntity(long rolloutId, long imageId, String dataGroup, int symbolSize, long rateBps, Instant now) {
+    TransmissionEntity(long rolloutId, long imageId, String dataGroup, int symbolSize, int blockSymbols,
+                       double repairRatio, long rateBps, Instant now) {
         this.rolloutId = rolloutId;
         this.imageId = imageId;
         this.dataGroup = dataGroup;
         this.symbolSize = symbolSize;
+        this.blockSymbols = blockSymbols;
+        this.repairRatio = repairRatio;
         this.rateBps = rateBps;
         this.state = TransmissionState.PENDING;
         this.createdAt = now;
@@ -54,6 +63,22 @@ class TransmissionEntity {
 
     void assignPort(int port) {
         this.dataPort = port;
+    }
+
+    void announced(long sequence) {
+        this.announceSequence = sequence;
+    }
+
+    int blockSymbols() {
+        return blockSymbols;
+    }
+
+    double repairRatio() {
+        return repairRatio;
+    }
+
+    Long announceSequence() {
+        return announceSequence;
     }
 
     /** The distributor has it on the air. */

@@ -13,6 +13,9 @@ import org.stbguest.multicast.headend.TransmissionJob;
 import org.stbguest.operator.StbProperties;
 import org.stbguest.operator.image.ImageService;
 import org.stbguest.operator.image.ImageView;
+import org.stbguest.operator.trust.DirectorService;
+import org.stbguest.image.trust.SignedStatement;
+import org.stbguest.image.trust.Statement;
 import org.stbguest.operator.web.ApiException;
 
 /**
@@ -24,12 +27,15 @@ public class TransmissionService {
 
     private final TransmissionRepository transmissions;
     private final ImageService images;
+    private final DirectorService director;
     private final StbProperties props;
     private final Clock clock;
 
-    TransmissionService(TransmissionRepository transmissions, ImageService images, StbProperties props, Clock clock) {
+    TransmissionService(TransmissionRepository transmissions, ImageService images, DirectorService director,
+                        StbProperties props, Clock clock) {
         this.transmissions = transmissions;
         this.images = images;
+        this.director = director;
         this.props = props;
         this.clock = clock;
     }
@@ -39,8 +45,11 @@ public class TransmissionService {
     public TransmissionInfo schedule(long rolloutId, ImageView image) {
         var m = props.multicast();
         TransmissionEntity t = transmissions.save(new TransmissionEntity(rolloutId, image.id(), m.dataGroup(),
-                m.symbolSize(), m.rateBitsPerSecond(), clock.instant()));
+                m.symbolSize(), m.blockSymbols(), m.repairRatio(), m.rateBitsPerSecond(), clock.instant()));
         t.assignPort(m.dataPortBase() + (int) (t.id() % 1000));
+        var announce = director.issue(new Statement.Announce(t.id(), image.rootDigest(), t.dataGroup(), t.dataPort(),
+                image.size(), t.symbolSize()));
+        t.announced(announce.unverified().sequence());
         return info(t);
     }
 
@@ -89,11 +98,13 @@ public class TransmissionService {
 
     private TransmissionJob job(TransmissionEntity t) {
         ImageView image = images.get(t.imageId());
+        SignedStatement announcement = t.announceSequence() == null ? null : director.get(t.announceSequence());
         return new TransmissionJob(t.id(), t.imageId(), image.rootDigest().hex(), image.size(), t.dataGroup(),
-                t.dataPort(), t.symbolSize(), t.rateBps(), t.state().name());
+                t.dataPort(), t.symbolSize(), t.blockSymbols(), t.repairRatio(), t.rateBps(), announcement,
+                t.state().name());
     }
 
     private static TransmissionInfo info(TransmissionEntity t) {
-        return new TransmissionInfo(t.id(), t.dataGroup(), t.dataPort(), t.symbolSize());
+        return new TransmissionInfo(t.id(), t.dataGroup(), t.dataPort(), t.symbolSize(), t.blockSymbols());
     }
 }

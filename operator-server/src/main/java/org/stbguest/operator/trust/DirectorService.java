@@ -56,6 +56,13 @@ public class DirectorService {
         return signed;
     }
 
+    /** One statement by sequence number. */
+    @Transactional(readOnly = true)
+    public SignedStatement get(long sequence) {
+        return statements.findById(sequence).map(DirectorService::signed)
+                .orElseThrow(() -> new IllegalArgumentException("no statement #" + sequence));
+    }
+
     /** The newest statement of each stream, oldest first (the order a box applies them in). */
     @Transactional(readOnly = true)
     public List<SignedStatement> latest(Collection<String> streams) {
@@ -65,12 +72,18 @@ public class DirectorService {
         return statements.latestOf(streams).stream().map(DirectorService::signed).toList();
     }
 
-    /** Re-signs, with new sequence numbers, the newest statements that have used up half their validity. */
+    /**
+     * Re-signs, with new sequence numbers, the newest activate and finalize statements that have used up half their
+     * validity.
+     */
     @Scheduled(fixedDelayString = "${stb.rollout-tick:2s}")
     @Transactional
     public void renewExpiring() {
         Instant now = clock.instant();
         for (StatementEntity e : statements.latestOfEveryStream()) {
+            if (Statement.Kind.ANNOUNCE.name().equals(e.kind())) {
+                continue; // announcements live with their transmission; boxes also learn of it at check-in
+            }
             Duration left = Duration.between(now, e.expiresAt());
             Duration lived = Duration.between(e.createdAt(), e.expiresAt());
             if (left.compareTo(lived.dividedBy(2)) < 0) {

@@ -54,6 +54,10 @@ class StatementEntity {
         return stream;
     }
 
+    String kind() {
+        return kind;
+    }
+
     byte[] content() {
         return content;
     }
