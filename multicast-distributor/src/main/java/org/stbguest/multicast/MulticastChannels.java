@@ -38,6 +38,15 @@ public final class MulticastChannels {
      * its own: a paced sender keeps its loop busy with writes, and receivers sharing that loop would starve.
      */
     public static DatagramChannel openSender(EventLoopGroup group, MulticastSettings settings) throws InterruptedException {
+        return openSender(group, settings, null);
+    }
+
+    /**
+     * A sender that also listens, on its own unicast address, for receivers' feedback: {@code inbound} (a
+     * {@link FeedbackAggregator}) gets the decoded frames.
+     */
+    public static DatagramChannel openSender(EventLoopGroup group, MulticastSettings settings, ChannelHandler inbound)
+            throws InterruptedException {
         Bootstrap b = new Bootstrap()
                 .group(group)
                 .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
@@ -45,6 +54,23 @@ public final class MulticastChannels {
                 .option(ChannelOption.IP_MULTICAST_TTL, settings.ttl())
                 .option(ChannelOption.IP_MULTICAST_LOOP_DISABLED, false)
                 .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel ch) {
+                        ch.pipeline().addLast("frameEncoder", ENCODER);
+                        if (inbound != null) {
+                            ch.pipeline().addLast("frameDecoder", new FrameDecoder()).addLast("feedback", inbound);
+                        }
+                    }
+                });
+        return (DatagramChannel) b.bind(new InetSocketAddress(settings.ipv4Address(), 0)).sync().channel();
+    }
+
+    /** A unicast channel on the settings' interface, for sending feedback. */
+    public static DatagramChannel openUnicast(EventLoopGroup group, MulticastSettings settings) throws InterruptedException {
+        Bootstrap b = new Bootstrap()
+                .group(group)
+                .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel ch) {

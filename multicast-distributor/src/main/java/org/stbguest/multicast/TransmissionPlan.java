@@ -12,7 +12,22 @@ import org.stbguest.image.Digest;
  */
 public record TransmissionPlan(long transmissionId, Digest rootDigest, Inet4Address dataGroup, int dataPort,
                                Inet4Address controlGroup, int controlPort, int symbolSize, int blockSymbols,
-                               double repairRatio, long rateBitsPerSecond, int maxCycles, Duration maxDuration) {
+                               double repairRatio, long rateBitsPerSecond, int maxCycles, Duration maxDuration,
+                               boolean feedback, Duration feedbackWindow) {
+
+    /** A plan without a return path: carousel with proactive repair only, as broadcast networks need. */
+    public TransmissionPlan(long transmissionId, Digest rootDigest, Inet4Address dataGroup, int dataPort,
+                            Inet4Address controlGroup, int controlPort, int symbolSize, int blockSymbols,
+                            double repairRatio, long rateBitsPerSecond, int maxCycles, Duration maxDuration) {
+        this(transmissionId, rootDigest, dataGroup, dataPort, controlGroup, controlPort, symbolSize, blockSymbols,
+                repairRatio, rateBitsPerSecond, maxCycles, maxDuration, false, Duration.ofMillis(200));
+    }
+
+    /** This plan in feedback mode: after the first cycle, rounds of the largest reported deficit per block. */
+    public TransmissionPlan withFeedback(Duration window) {
+        return new TransmissionPlan(transmissionId, rootDigest, dataGroup, dataPort, controlGroup, controlPort,
+                symbolSize, blockSymbols, repairRatio, rateBitsPerSecond, maxCycles, maxDuration, true, window);
+    }
 
     public TransmissionPlan {
         if (!dataGroup.isMulticastAddress() || !controlGroup.isMulticastAddress()) {
@@ -32,6 +47,9 @@ public record TransmissionPlan(long transmissionId, Digest rootDigest, Inet4Addr
         }
         if (maxDuration == null || maxDuration.isNegative() || maxDuration.isZero()) {
             throw new IllegalArgumentException("a positive maximum duration is needed");
+        }
+        if (feedbackWindow == null || feedbackWindow.isNegative() || feedbackWindow.isZero()) {
+            throw new IllegalArgumentException("a positive feedback window is needed");
         }
     }
 

@@ -19,6 +19,7 @@ import org.stbguest.image.ImageVerificationException;
 import org.stbguest.image.Manifest;
 import org.stbguest.multicast.fec.ReedSolomon;
 import org.stbguest.multicast.wire.DataFrame;
+import org.stbguest.multicast.wire.FeedbackFrame;
 import org.stbguest.multicast.wire.Frame;
 import org.stbguest.multicast.wire.FrameDecoder;
 
@@ -48,11 +49,18 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final ReedSolomon.Decoder[] decoders;
     private final byte[][][] blockData;
     private final BitSet blocksDone = new BitSet();
+    private final long[] lastSymbolNanos;
+    private int highestBlockSeen = -1;
+    private long reportIntervalNanos;
     private final int[] chunkBlocksMissing;
     private final BitSet chunksPending = new BitSet();
     // shared with workers
     private final BitSet chunksDone = new BitSet();
     private volatile DatagramChannel channel;
+    private volatile DatagramChannel feedbackChannel;
+    private volatile java.util.concurrent.ScheduledFuture<?> reporting;
+    private final int receiverId = new java.security.SecureRandom().nextInt();
+    private int finalReports = 3;
     /** Runs work that must happen on the receiving thread: the channel's event loop, or inline when detached. */
     private volatile Executor loop = Runnable::run;
 
@@ -64,6 +72,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         this.workers = workers;
         this.decoders = new ReedSolomon.Decoder[layout.blocks()];
         this.blockData = new byte[layout.blocks()][][];
+        this.lastSymbolNanos = new long[layout.blocks()];
         int chunks = manifest.chunkDigests().size();
         this.chunkBlocksMissing = new int[chunks];
         for (int c = 0; c < chunks; c++) {
@@ -85,10 +94,25 @@ public final class TransmissionReceiver implements AutoCloseable {
         return start(eventLoops, settings, info, manifest, skip, sink, workers, null);
     }
 
+    /** Where and how often a receiver reports its deficits, in feedback mode. */
+    public record Feedback(java.net.InetSocketAddress sender, java.time.Duration interval) {
+    }
+
     /** As {@link #start}, with an extra inbound handler before the decoder (tests inject loss with it). */
     static TransmissionReceiver start(EventLoopGroup eventLoops, MulticastSettings settings, TransmissionInfo info,
                                       Manifest manifest, BitSet skip, ChunkSink sink, Executor workers,
                                       ChannelHandler filter) throws InterruptedException, java.net.UnknownHostException {
+        return start(eventLoops, settings, info, manifest, skip, sink, workers, filter, null);
+    }
+
+    /**
+     * Starts receiving and, with {@code feedback}, reports per-block deficits to the sender by unicast every
+     * interval (only once symbols have arrived, and "complete" a few times at the end).
+     */
+    public static TransmissionReceiver start(EventLoopGroup eventLoops, MulticastSettings settings, TransmissionInfo info,
+                                             Manifest manifest, BitSet skip, ChunkSink sink, Executor workers,
+                                             ChannelHandler filter, Feedback feedback)
+            throws InterruptedException, java.net.UnknownHostException {
         var r = new TransmissionReceiver(info, manifest, sink, workers);
         for (int c = skip.nextSetBit(0); c >= 0 && c < r.chunkBlocksMissing.length; c = skip.nextSetBit(c + 1)) {
             r.markChunkDone(c);
@@ -100,6 +124,13 @@ public final class TransmissionReceiver implements AutoCloseable {
         r.channel = MulticastChannels.openReceiver(eventLoops, settings, InetAddress.getByName(info.dataGroup()),
                 info.dataPort(), r.decoder, r.new Handler(), filter);
         r.loop = r.channel.eventLoop();
+        if (feedback != null) {
+            r.feedbackChannel = MulticastChannels.openUnicast(eventLoops, settings);
+            long ms = feedback.interval().toMillis();
+            r.reportIntervalNanos = feedback.interval().toNanos();
+            r.reporting = r.channel.eventLoop().scheduleAtFixedRate(() -> r.report(feedback.sender()), ms, ms,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         return r;
     }
 
@@ -148,7 +179,56 @@ public final class TransmissionReceiver implements AutoCloseable {
 
     @Override
     public void close() {
+        var r = reporting;
+        if (r != null) {
+            r.cancel(false);
+        }
         MulticastChannels.closeQuietly(channel);
+        MulticastChannels.closeQuietly(feedbackChannel);
+    }
+
+    /** Sends this receiver's deficits (on the receiving event loop, which owns the decoder state). */
+    private void report(java.net.InetSocketAddress sender) {
+        DatagramChannel out = feedbackChannel;
+        if (out == null || symbolsUsed.get() == 0) {
+            return;
+        }
+        if (done.isDone()) {
+            if (finalReports-- > 0) {
+                out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(
+                        new FeedbackFrame(info.transmissionId(), receiverId, new int[0], new int[0]), sender));
+            } else if (reporting != null) {
+                reporting.cancel(false);
+            }
+            return;
+        }
+        int[] blocks = new int[FeedbackFrame.MAX_ENTRIES];
+        int[] deficits = new int[FeedbackFrame.MAX_ENTRIES];
+        int n = 0;
+        // report only what the sender has certainly passed: blocks behind the newest one seen (all of them once the
+        // last block has been seen), and quiet for an interval, so symbols still queued in the socket do not count
+        // as lost
+        int reportUpTo = highestBlockSeen == layout.blocks() - 1 ? layout.blocks() : highestBlockSeen;
+        long quietSince = System.nanoTime() - reportIntervalNanos;
+        for (int b = blocksDone.nextClearBit(0); b < reportUpTo; b = blocksDone.nextClearBit(b + 1)) {
+            if (lastSymbolNanos[b] > quietSince) {
+                continue;
+            }
+            blocks[n] = b;
+            deficits[n] = decoders[b] == null ? layout.k(b) : decoders[b].deficit();
+            if (deficits[n] > 0 && ++n == FeedbackFrame.MAX_ENTRIES) {
+                send(out, sender, blocks, deficits, n);
+                n = 0;
+            }
+        }
+        if (n > 0) {
+            send(out, sender, blocks, deficits, n);
+        }
+    }
+
+    private void send(DatagramChannel out, java.net.InetSocketAddress sender, int[] blocks, int[] deficits, int n) {
+        out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(new FeedbackFrame(info.transmissionId(),
+                receiverId, java.util.Arrays.copyOf(blocks, n), java.util.Arrays.copyOf(deficits, n)), sender));
     }
 
     private final class Handler extends SimpleChannelInboundHandler<Frame> {
@@ -172,6 +252,8 @@ public final class TransmissionReceiver implements AutoCloseable {
             return;
         }
         int k = layout.k(b);
+        lastSymbolNanos[b] = System.nanoTime();
+        highestBlockSeen = Math.max(highestBlockSeen, b);
         byte[] symbol = f.payload();
         if (f.isSource()) {
             int expected = layout.symbolLength(b, f.symbolId());

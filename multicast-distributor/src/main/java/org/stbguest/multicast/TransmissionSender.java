@@ -55,6 +55,16 @@ public final class TransmissionSender {
      */
     public Result transmit(TransmissionPlan plan, ImageSource image, Frame announce, BooleanSupplier keepGoing)
             throws IOException, InterruptedException {
+        return transmit(plan, image, announce, keepGoing, null);
+    }
+
+    /**
+     * Transmits; in feedback mode ({@code plan.feedback()}, with the aggregator installed on this sender's channel)
+     * the first cycle is followed by rounds that send, per block, the largest deficit any receiver reported plus the
+     * proactive share, until three feedback windows pass in silence.
+     */
+    public Result transmit(TransmissionPlan plan, ImageSource image, Frame announce, BooleanSupplier keepGoing,
+                           FeedbackAggregator feedback) throws IOException, InterruptedException {
         var layout = new BlockLayout(image.size(), plan.symbolSize(), plan.blockSymbols());
         var data = new InetSocketAddress(plan.dataGroup(), plan.dataPort());
         var control = new InetSocketAddress(plan.controlGroup(), plan.controlPort());
@@ -70,8 +80,9 @@ public final class TransmissionSender {
         log.info("event=transmission_started tx={} root={} symbols={} blocks={} repair_ratio={} rate_bps={}",
                 plan.transmissionId(), plan.rootDigest().shortHex(), layout.symbols(), layout.blocks(),
                 plan.repairRatio(), plan.rateBitsPerSecond());
+        int cycles = plan.feedback() ? 1 : plan.maxCycles();
         outer:
-        while (cycle < plan.maxCycles()) {
+        while (cycle < cycles) {
             if (!keepGoing.getAsBoolean()) {
                 stopped = true;
                 break;
@@ -86,17 +97,7 @@ public final class TransmissionSender {
                         bytes += send(announce, control);
                         packets++;
                     }
-                    int id = nextId[b];
-                    nextId[b] = (id + 1) % (ReedSolomon.MAX_ESI + 1);
-                    byte[] payload;
-                    if (id < k) {
-                        int len = layout.symbolLength(b, id);
-                        payload = len == plan.symbolSize() ? source[id].clone() : java.util.Arrays.copyOf(source[id], len);
-                    } else {
-                        payload = new byte[plan.symbolSize()];
-                        code.encode(source, id, payload);
-                    }
-                    int wire = send(new DataFrame(plan.transmissionId(), b, id, k, payload), data);
+                    int wire = sendSymbol(plan, layout, code, source, b, nextId, data);
                     bytes += wire;
                     packets++;
                     next += (long) (wire * nanosPerByte);
@@ -111,10 +112,62 @@ public final class TransmissionSender {
             }
             cycle++;
         }
+        if (plan.feedback() && feedback != null && !stopped) {
+            int quiet = 0;
+            int round = 0;
+            while (quiet < 3 && round < plan.maxCycles() * 64 && keepGoing.getAsBoolean() && System.nanoTime() < deadline) {
+                feedback.reset();
+                long windowEnd = System.nanoTime() + plan.feedbackWindow().toNanos();
+                while (System.nanoTime() < windowEnd) {
+                    LockSupport.parkNanos(Math.min(windowEnd - System.nanoTime(), 5_000_000));
+                }
+                var need = new java.util.TreeMap<>(feedback.drain());
+                if (need.isEmpty()) {
+                    quiet++;
+                    continue;
+                }
+                quiet = 0;
+                round++;
+                for (var e : need.entrySet()) {
+                    int b = e.getKey();
+                    if (b >= layout.blocks()) {
+                        continue;
+                    }
+                    int k = layout.k(b);
+                    ReedSolomon code = new ReedSolomon(k, plan.symbolSize());
+                    readBlock(image, layout, b, source);
+                    int count = e.getValue() + (int) Math.ceil(e.getValue() * plan.repairRatio());
+                    for (int i = 0; i < count; i++) {
+                        int wire = sendSymbol(plan, layout, code, source, b, nextId, data);
+                        bytes += wire;
+                        packets++;
+                        next = Math.max(next, System.nanoTime() - 1_000_000) + (long) (wire * nanosPerByte);
+                        pace(next, deadline);
+                    }
+                }
+            }
+        }
         channel.flush();
         log.info("event=transmission_ended tx={} cycles={} packets={} bytes={} stopped_by_caller={}",
                 plan.transmissionId(), cycle, packets, bytes, stopped);
         return new Result(cycle, packets, bytes, stopped);
+    }
+
+    /** Sends the next symbol id block {@code b} has not sent yet: a source symbol, or a fresh repair symbol. */
+    private int sendSymbol(TransmissionPlan plan, BlockLayout layout, ReedSolomon code, byte[][] source, int b,
+                           int[] nextId, InetSocketAddress data) throws InterruptedException {
+        int k = layout.k(b);
+        int id = nextId[b];
+        nextId[b] = (id + 1) % (ReedSolomon.MAX_ESI + 1);
+        byte[] payload;
+        if (id < k) {
+            int len = layout.symbolLength(b, id);
+            payload = len == plan.symbolSize() ? source[id].clone() : java.util.Arrays.copyOf(source[id], len);
+        } else {
+            payload = new byte[plan.symbolSize()];
+            code.encode(source, id, payload);
+        }
+        return send(new DataFrame(plan.transmissionId(), b, id, k, payload), data);
     }
 
     /** Reads block {@code b}'s source symbols, zero-padding past the end of the image. */

@@ -108,6 +108,45 @@ class LoopbackTransmissionTest {
     }
 
     @Test
+    void feedbackModeHealsEveryReceiverWithTheLargestDeficitPerBlock() throws Exception {
+        byte[] image = new byte[CHUNK * 32];
+        new Random(5).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), port, 1400, 64);
+        var aggregator = new FeedbackAggregator(42);
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK, aggregator);
+        var feedback = new TransmissionReceiver.Feedback((java.net.InetSocketAddress) ch.localAddress(), Duration.ofMillis(40));
+        List<ConcurrentHashMap<Integer, byte[]>> received = new ArrayList<>();
+        List<TransmissionReceiver> receivers = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            var chunks = new ConcurrentHashMap<Integer, byte[]>();
+            received.add(chunks);
+            receivers.add(TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                    chunks::put, workers, new LossInjector(0.05, 100 + r), feedback));
+        }
+        TransmissionSender.Result result;
+        try {
+            result = new TransmissionSender(ch).transmit(plan(manifest, 0.02).withFeedback(Duration.ofMillis(150)),
+                    ImageSource.of(image), null, () -> true, aggregator);
+        } finally {
+            ch.close().sync();
+        }
+        for (var r : receivers) {
+            r.completion().get(5, TimeUnit.SECONDS);
+            r.close();
+        }
+        for (var chunks : received) {
+            assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
+        }
+        double sentPerImage = (double) result.bytesSent() / image.length;
+        System.out.printf("feedback mode: 3 receivers, 5%% loss: sent %.3f x the image, %d reports%n",
+                sentPerImage, aggregator.reports());
+        assertThat(aggregator.receivers()).isEqualTo(3);
+        assertThat(aggregator.completeReceivers()).as("every receiver said it is complete").isEqualTo(3);
+        assertThat(sentPerImage).as("repair is the worst receiver's share, not a second copy").isLessThan(1.3);
+    }
+
+    @Test
     void aReceiverThatTunesInLateCompletesFromTheCarousel() throws Exception {
         byte[] image = new byte[CHUNK * 6];
         new Random(4).nextBytes(image);

@@ -57,6 +57,7 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
             return switch (type) {
                 case WireFormat.TYPE_DATA -> decodeData(buf, start, len);
                 case WireFormat.TYPE_ANNOUNCE -> decodeAnnounce(buf, start, len);
+                case WireFormat.TYPE_FEEDBACK -> decodeFeedback(buf, start, len);
                 default -> null;
             };
         } catch (IllegalArgumentException e) {
@@ -79,6 +80,26 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
         byte[] payload = new byte[payloadLength];
         buf.getBytes(start + WireFormat.DATA_HEADER, payload);
         return new DataFrame(tx, block, symbol, k, payload);
+    }
+
+    private static FeedbackFrame decodeFeedback(ByteBuf buf, int start, int len) {
+        if (len < WireFormat.FEEDBACK_HEADER) {
+            return null;
+        }
+        long tx = buf.getLong(start + 4);
+        int receiver = buf.getInt(start + 12);
+        int count = buf.getUnsignedShort(start + 16);
+        if (count > FeedbackFrame.MAX_ENTRIES || len != WireFormat.FEEDBACK_HEADER + count * WireFormat.FEEDBACK_ENTRY) {
+            return null;
+        }
+        int[] blocks = new int[count];
+        int[] deficits = new int[count];
+        for (int i = 0; i < count; i++) {
+            int at = start + WireFormat.FEEDBACK_HEADER + i * WireFormat.FEEDBACK_ENTRY;
+            blocks[i] = buf.getInt(at);
+            deficits[i] = buf.getUnsignedShort(at + 4);
+        }
+        return new FeedbackFrame(tx, receiver, blocks, deficits);
     }
 
     private static AnnounceFrame decodeAnnounce(ByteBuf buf, int start, int len) {

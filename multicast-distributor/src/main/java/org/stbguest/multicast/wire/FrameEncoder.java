@@ -48,6 +48,14 @@ public final class FrameEncoder extends MessageToMessageEncoder<AddressedEnvelop
                         .writeShort(d.payload().length)
                         .writeBytes(d.payload());
             }
+            case FEEDBACK -> {
+                FeedbackFrame f = (FeedbackFrame) frame;
+                buf.writeByte(WireFormat.TYPE_FEEDBACK).writeLong(f.transmissionId()).writeInt(f.receiverId())
+                        .writeShort(f.blocks().length);
+                for (int i = 0; i < f.blocks().length; i++) {
+                    buf.writeInt(f.blocks()[i]).writeShort(f.deficits()[i]);
+                }
+            }
             case ANNOUNCE -> {
                 AnnounceFrame a = (AnnounceFrame) frame;
                 byte[] statement = a.statement().bytes();
@@ -64,6 +72,7 @@ public final class FrameEncoder extends MessageToMessageEncoder<AddressedEnvelop
     public static int encodedSize(Frame frame) {
         return switch (frame.kind()) {
             case DATA -> WireFormat.DATA_HEADER + ((DataFrame) frame).payload().length;
+            case FEEDBACK -> WireFormat.FEEDBACK_HEADER + WireFormat.FEEDBACK_ENTRY * ((FeedbackFrame) frame).blocks().length;
             case ANNOUNCE -> {
                 AnnounceFrame a = (AnnounceFrame) frame;
                 yield 4 + 2 + a.statement().bytes().length + 1 + WireFormat.SIGNATURE_ENTRY * a.statement().signatures().size();

@@ -11,6 +11,12 @@ public final class WireFormat {
     public static final byte TYPE_DATA = 1;
     /** Frame type of {@link AnnounceFrame}. */
     public static final byte TYPE_ANNOUNCE = 2;
+    /** Frame type of {@link FeedbackFrame}. */
+    public static final byte TYPE_FEEDBACK = 3;
+    /** Bytes before the entries of a feedback frame: header, transmission id, receiver id, count. */
+    public static final int FEEDBACK_HEADER = 4 + 8 + 4 + 2;
+    /** One (block, deficit) entry of a feedback frame. */
+    public static final int FEEDBACK_ENTRY = 4 + 2;
     /** Bytes before the payload of a data frame: magic, version, type, transmission id, block, symbol id, k, length. */
     public static final int DATA_HEADER = 2 + 1 + 1 + 8 + 4 + 4 + 2;
     /** A signature entry in an announce frame: key id (16 bytes) and Ed25519 signature (64). */

@@ -25,6 +25,12 @@ class FrameCodecTest {
     }
 
     @Test
+    void feedbackFrameRoundTrips() {
+        assertRoundTrip(new FeedbackFrame(5, 0x7abc, new int[] {0, 17, 4000}, new int[] {3, 1, 64}));
+        assertRoundTrip(new FeedbackFrame(5, 1, new int[0], new int[0]));
+    }
+
+    @Test
     void signedAnnounceFrameRoundTrips() {
         var director = org.stbguest.image.SoftwareSigner.generate();
         var statement = org.stbguest.image.trust.SignedStatement.sign(new org.stbguest.image.trust.SignedStatement.Envelope(
