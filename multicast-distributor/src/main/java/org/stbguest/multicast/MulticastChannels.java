@@ -47,6 +47,12 @@ public final class MulticastChannels {
      */
     public static DatagramChannel openSender(EventLoopGroup group, MulticastSettings settings, ChannelHandler inbound)
             throws InterruptedException {
+        return openSender(group, settings, inbound, 0);
+    }
+
+    /** As above, bound to a fixed local port (0: any), so receivers can be told where to send feedback. */
+    public static DatagramChannel openSender(EventLoopGroup group, MulticastSettings settings, ChannelHandler inbound,
+                                             int port) throws InterruptedException {
         Bootstrap b = new Bootstrap()
                 .group(group)
                 .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
@@ -63,7 +69,7 @@ public final class MulticastChannels {
                         }
                     }
                 });
-        return (DatagramChannel) b.bind(new InetSocketAddress(settings.ipv4Address(), 0)).sync().channel();
+        return (DatagramChannel) b.bind(new InetSocketAddress(settings.ipv4Address(), port)).sync().channel();
     }
 
     /** A unicast channel on the settings' interface, for sending feedback. */

@@ -32,6 +32,7 @@ public final class TransmissionSender {
 
     private final DatagramChannel channel;
     private final AtomicLong sentBytes;
+    private int unflushed;
 
     /** What a finished transmission did. */
     public record Result(int cycles, long packets, long bytesSent, boolean stoppedByCaller) {
@@ -128,6 +129,8 @@ public final class TransmissionSender {
                 }
                 quiet = 0;
                 round++;
+                log.debug("event=feedback_round tx={} round={} blocks={} symbols={}", plan.transmissionId(), round,
+                        need.size(), need.values().stream().mapToInt(Integer::intValue).sum());
                 for (var e : need.entrySet()) {
                     int b = e.getKey();
                     if (b >= layout.blocks()) {
@@ -194,15 +197,24 @@ public final class TransmissionSender {
             }
             LockSupport.parkNanos(50_000);
         }
-        channel.writeAndFlush(new DefaultAddressedEnvelope<>(frame, to));
+        // one hand-off to the event loop per 32 packets, not per packet; pace() flushes before it waits
+        channel.write(new DefaultAddressedEnvelope<>(frame, to));
+        if (++unflushed >= 32) {
+            channel.flush();
+            unflushed = 0;
+        }
         int wire = FrameEncoder.encodedSize(frame) + 28;
         sentBytes.addAndGet(wire);
         return wire;
     }
 
     /** Waits until {@code next}; false when the overall deadline has passed. */
-    private static boolean pace(long next, long deadline) throws InterruptedException {
-        long now;
+    private boolean pace(long next, long deadline) throws InterruptedException {
+        long now = System.nanoTime();
+        if (now < next && unflushed > 0) {
+            channel.flush();
+            unflushed = 0;
+        }
         while ((now = System.nanoTime()) < next) {
             LockSupport.parkNanos(Math.min(next - now, 1_000_000));
             if (Thread.interrupted()) {

@@ -1,0 +1,102 @@
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.stbguest.device.api.TransmissionInfo;
+import org.stbguest.image.ImageChunker;
+import org.stbguest.image.Manifest;
+import org.stbguest.image.ManifestCodec;
+import org.stbguest.multicast.FeedbackAggregator;
+import org.stbguest.multicast.ImageSource;
+import org.stbguest.multicast.MulticastChannels;
+import org.stbguest.multicast.MulticastSettings;
+import org.stbguest.multicast.TransmissionPlan;
+import org.stbguest.multicast.TransmissionReceiver;
+import org.stbguest.multicast.TransmissionSender;
+
+/**
+ * Our side of bench/multicast, run inside the namespaces the script builds:
+ *   manifest FILE OUT              chunk FILE and write its manifest (the boxes' trusted copy)
+ *   receive MANIFEST IFACE GROUP PORT SENDER_IP FEEDBACK_PORT OUT    join, report deficits, write OUT when whole
+ *   send FILE MANIFEST IFACE GROUP PORT FEEDBACK_PORT RATE_BPS       feedback mode; exits after 3 quiet windows
+ * Multicast goes only to the named interface, TTL 1.
+ */
+public final class NetBench {
+
+    public static void main(String[] a) throws Exception {
+        switch (a[0]) {
+            case "manifest" -> {
+                Manifest m;
+                try (InputStream in = Files.newInputStream(Path.of(a[1]))) {
+                    m = ImageChunker.chunk(in, new ImageChunker.ImageInfo("bench", 1, 0, Set.of("stb-x1"),
+                            ImageChunker.DEFAULT_CHUNK_SIZE), Long.MAX_VALUE, (i, d, b, l) -> { });
+                }
+                Files.write(Path.of(a[2]), ManifestCodec.encode(m));
+            }
+            case "receive" -> receive(a);
+            case "send" -> send(a);
+            default -> throw new IllegalArgumentException(a[0]);
+        }
+    }
+
+    static void receive(String[] a) throws Exception {
+        Manifest m = ManifestCodec.decode(Files.readAllBytes(Path.of(a[1])));
+        var settings = MulticastSettings.onInterface(a[2]);
+        EventLoopGroup loops = MulticastChannels.newEventLoopGroup(1);
+        var workers = Executors.newSingleThreadExecutor();
+        try (RandomAccessFile out = new RandomAccessFile(a[7], "rw")) {
+            out.setLength(m.size());
+            var info = new TransmissionInfo(1, a[3], Integer.parseInt(a[4]), 1400, 64);
+            var feedback = new TransmissionReceiver.Feedback(new InetSocketAddress(a[5], Integer.parseInt(a[6])),
+                    Duration.ofMillis(50));
+            var r = TransmissionReceiver.start(loops, settings, info, m, new BitSet(), (c, data) -> {
+                synchronized (out) {
+                    out.seek((long) c * m.chunkSize());
+                    out.write(data);
+                }
+            }, workers, null, feedback);
+            System.out.println("READY");
+            System.out.flush();
+            r.completion().get(10, TimeUnit.MINUTES);
+            // let the final "complete" reports go out before closing
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            r.close();
+            System.out.println("DONE " + r.symbolsReceived());
+        } finally {
+            workers.shutdownNow();
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    static void send(String[] a) throws Exception {
+        Manifest m = ManifestCodec.decode(Files.readAllBytes(Path.of(a[2])));
+        var settings = MulticastSettings.onInterface(a[3]);
+        EventLoopGroup loop = MulticastChannels.newEventLoopGroup(1);
+        var aggregator = new FeedbackAggregator(1);
+        DatagramChannel ch = MulticastChannels.openSender(loop, settings, aggregator, Integer.parseInt(a[6]));
+        Inet4Address group = (Inet4Address) InetAddress.getByName(a[4]);
+        var plan = new TransmissionPlan(1, m.rootDigest(), group, Integer.parseInt(a[5]), group, Integer.parseInt(a[5]) + 1,
+                1400, 64, 0.02, Long.parseLong(a[7]), 100, Duration.ofMinutes(10)).withFeedback(Duration.ofMillis(150));
+        try (var image = ImageSource.of(Path.of(a[1]))) {
+            var result = new TransmissionSender(ch).transmit(plan, image, null, () -> true, aggregator);
+            System.out.println("SENT " + result.bytesSent() + " packets=" + result.packets() + " receivers="
+                    + aggregator.receivers() + " complete=" + aggregator.completeReceivers());
+        } finally {
+            ch.close().sync();
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+}
