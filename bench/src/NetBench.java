@@ -29,6 +29,8 @@ import org.stbguest.multicast.TransmissionSender;
  *   manifest FILE OUT              chunk FILE and write its manifest (the boxes' trusted copy)
  *   receive MANIFEST IFACE GROUP PORT SENDER_IP FEEDBACK_PORT OUT    join, report deficits, write OUT when whole
  *   send FILE MANIFEST IFACE GROUP PORT FEEDBACK_PORT RATE_BPS       feedback mode; exits after 3 quiet windows
+ *   blast IFACE GROUP PORT SECONDS        raw ceiling: 1400-byte datagrams as fast as the JDK sends them (bounded)
+ *   count IFACE GROUP PORT SECONDS        counts what arrives for SECONDS after the first datagram; prints MiB/s
  * Multicast goes only to the named interface, TTL 1.
  */
 public final class NetBench {
@@ -44,6 +46,8 @@ public final class NetBench {
                 Files.write(Path.of(a[2]), ManifestCodec.encode(m));
             }
             case "receive" -> receive(a);
+            case "blast" -> blast(a);
+            case "count" -> count(a);
             case "send" -> send(a);
             default -> throw new IllegalArgumentException(a[0]);
         }
@@ -78,6 +82,50 @@ public final class NetBench {
         } finally {
             workers.shutdownNow();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    static void blast(String[] a) throws Exception {
+        var ni = java.net.NetworkInterface.getByName(a[1]);
+        try (var ch = java.nio.channels.DatagramChannel.open(java.net.StandardProtocolFamily.INET)) {
+            ch.setOption(java.net.StandardSocketOptions.IP_MULTICAST_IF, ni);
+            ch.setOption(java.net.StandardSocketOptions.IP_MULTICAST_TTL, 1);
+            var to = new InetSocketAddress(a[2], Integer.parseInt(a[3]));
+            var buf = java.nio.ByteBuffer.allocateDirect(1400);
+            long end = System.nanoTime() + (long) (Double.parseDouble(a[4]) * 1e9);
+            long sent = 0;
+            while (System.nanoTime() < end && sent < 50_000_000L) {
+                buf.clear();
+                ch.send(buf, to);
+                sent++;
+            }
+            System.out.println("BLASTED " + sent);
+        }
+    }
+
+    static void count(String[] a) throws Exception {
+        var ni = java.net.NetworkInterface.getByName(a[1]);
+        var group = InetAddress.getByName(a[2]);
+        try (var ch = java.nio.channels.DatagramChannel.open(java.net.StandardProtocolFamily.INET)) {
+            ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            ch.bind(new InetSocketAddress(group, Integer.parseInt(a[3])));
+            ch.join(group, ni);
+            System.out.println("READY");
+            System.out.flush();
+            var buf = java.nio.ByteBuffer.allocateDirect(2048);
+            ch.receive(buf);
+            long bytes = buf.position();
+            long start = System.nanoTime();
+            long end = start + (long) (Double.parseDouble(a[4]) * 1e9);
+            ch.configureBlocking(false);
+            while (System.nanoTime() < end) {
+                buf.clear();
+                if (ch.receive(buf) != null) {
+                    bytes += buf.position();
+                }
+            }
+            System.out.printf("CEILING_MIB_S=%.1f%n", bytes / 1048576.0 / ((System.nanoTime() - start) / 1e9));
         }
     }
 
