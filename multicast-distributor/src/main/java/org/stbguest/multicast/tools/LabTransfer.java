@@ -1,3 +1,5 @@
+package org.stbguest.multicast.tools;
+
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import java.io.InputStream;
@@ -25,7 +27,8 @@ import org.stbguest.multicast.TransmissionReceiver;
 import org.stbguest.multicast.TransmissionSender;
 
 /**
- * Our side of bench/multicast, run inside the namespaces the script builds:
+ * A lab tool for moving one file with the FEC protocol between network namespaces: used by {@code bench/multicast}
+ * and by the namespace tests, each peer in its own process ({@code ip netns exec}):
  *   manifest FILE OUT              chunk FILE and write its manifest (the boxes' trusted copy)
  *   receive MANIFEST IFACE GROUP PORT SENDER_IP FEEDBACK_PORT OUT    join, report deficits, write OUT when whole
  *   send FILE MANIFEST IFACE GROUP PORT FEEDBACK_PORT RATE_BPS       feedback mode; exits after 3 quiet windows
@@ -33,7 +36,10 @@ import org.stbguest.multicast.TransmissionSender;
  *   count IFACE GROUP PORT SECONDS        counts what arrives for SECONDS after the first datagram; prints MiB/s
  * Multicast goes only to the named interface, TTL 1.
  */
-public final class NetBench {
+public final class LabTransfer {
+
+    private LabTransfer() {
+    }
 
     public static void main(String[] a) throws Exception {
         switch (a[0]) {
