@@ -18,8 +18,6 @@ public class ImageVerificationException extends RuntimeException {
         TRUNCATED,
         /** The image holds more bytes than the manifest's size. */
         OVERSIZED,
-        /** A chunk arrived out of order or twice. */
-        OUT_OF_ORDER,
         /** The image is not built for this hardware model. */
         WRONG_MODEL,
         /** The image is for another guest role. */
@@ -31,9 +29,7 @@ public class ImageVerificationException extends RuntimeException {
         /** Signed metadata (key set, statement) is past its expiry on the box's clock. */
         EXPIRED,
         /** A key set or statement no newer than one already accepted: a replay or a stale copy. */
-        REPLAYED,
-        /** The image has been revoked. */
-        REVOKED
+        REPLAYED
     }
 
     private final Reason reason;

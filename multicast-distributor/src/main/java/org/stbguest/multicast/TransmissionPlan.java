@@ -53,13 +53,4 @@ public record TransmissionPlan(long transmissionId, Digest rootDigest, Inet4Addr
         }
     }
 
-    /** Number of source symbols for an image of {@code size} bytes. */
-    public int symbolCount(long size) {
-        return Math.toIntExact(Math.max(1, (size + symbolSize - 1) / symbolSize));
-    }
-
-    /** Number of source blocks for an image of {@code size} bytes. */
-    public int blockCount(long size) {
-        return (symbolCount(size) + blockSymbols - 1) / blockSymbols;
-    }
 }

@@ -41,6 +41,7 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final ChunkSink sink;
     private final Executor workers;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private final CompletableFuture<Void> reportsDone = new CompletableFuture<>();
     private final AtomicInteger chunksVerified = new AtomicInteger();
     private final AtomicLong rejectedChunks = new AtomicLong();
     private final AtomicLong symbolsUsed = new AtomicLong();
@@ -149,6 +150,11 @@ public final class TransmissionReceiver implements AutoCloseable {
         return done;
     }
 
+    /** In feedback mode: completes once the final "complete" reports have gone to the sender. */
+    public CompletableFuture<Void> finalReportsSent() {
+        return reportsDone;
+    }
+
     /** Chunks verified and written so far. */
     public int chunksVerified() {
         return chunksVerified.get();
@@ -197,8 +203,11 @@ public final class TransmissionReceiver implements AutoCloseable {
             if (finalReports-- > 0) {
                 out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(
                         new FeedbackFrame(info.transmissionId(), receiverId, new int[0], new int[0]), sender));
-            } else if (reporting != null) {
-                reporting.cancel(false);
+            } else {
+                reportsDone.complete(null);
+                if (reporting != null) {
+                    reporting.cancel(false);
+                }
             }
             return;
         }

@@ -14,7 +14,6 @@ import org.stbguest.multicast.fec.ReedSolomon;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.Frame;
 import org.stbguest.multicast.wire.FrameEncoder;
-import org.stbguest.multicast.wire.WireFormat;
 
 /**
  * Sends one image with forward error correction, in a carousel. Every cycle sends, for every source block, a block's
@@ -173,18 +172,19 @@ public final class TransmissionSender {
         return send(new DataFrame(plan.transmissionId(), b, id, k, payload), data);
     }
 
-    /** Reads block {@code b}'s source symbols, zero-padding past the end of the image. */
+    /** Reads block {@code b}'s source symbols with one read, zero-padding past the end of the image. */
     static void readBlock(ImageSource image, BlockLayout layout, int b, byte[][] source) throws IOException {
+        int length = (int) (layout.blockEnd(b) - layout.blockStart(b));
+        byte[] block = new byte[length];
+        if (length > 0) {
+            image.read(layout.blockStart(b), block, length);
+        }
+        int symbolSize = source[0].length;
         for (int j = 0; j < layout.k(b); j++) {
-            int len = layout.symbolLength(b, j);
-            java.util.Arrays.fill(source[j], len, source[j].length, (byte) 0);
-            if (len > 0) {
-                byte[] tmp = len == source[j].length ? source[j] : new byte[len];
-                image.read(layout.symbolOffset(b, j), tmp, len);
-                if (tmp != source[j]) {
-                    System.arraycopy(tmp, 0, source[j], 0, len);
-                }
-            }
+            int from = j * symbolSize;
+            int len = Math.max(0, Math.min(symbolSize, length - from));
+            System.arraycopy(block, from, source[j], 0, len);
+            java.util.Arrays.fill(source[j], len, symbolSize, (byte) 0);
         }
     }
 
@@ -224,8 +224,4 @@ public final class TransmissionSender {
         return now < deadline;
     }
 
-    /** Bytes a symbol takes on the wire including IPv4 and UDP headers. */
-    public static int wireBytesPerSymbol(int symbolSize) {
-        return WireFormat.DATA_HEADER + symbolSize + 28;
-    }
 }

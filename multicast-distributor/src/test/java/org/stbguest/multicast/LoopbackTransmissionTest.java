@@ -207,10 +207,7 @@ class LoopbackTransmissionTest {
                     ch.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(AnnounceFrame.of(s), to)).sync();
                     // one at a time, in order: wait until the listener has judged it
                     long before = heard.getCount();
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                    while (heard.getCount() == before && System.nanoTime() < deadline) {
-                        Thread.onSpinWait();
-                    }
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> heard.getCount() < before);
                 }
             } finally {
                 ch.close().sync();

@@ -78,11 +78,7 @@ public final class LabTransfer {
             System.out.println("READY");
             System.out.flush();
             r.completion().get(10, TimeUnit.MINUTES);
-            // let the final "complete" reports go out before closing
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
-            while (System.nanoTime() < until) {
-                Thread.onSpinWait();
-            }
+            r.finalReportsSent().get(10, TimeUnit.SECONDS); // the sender learns we are complete before we close
             r.close();
             System.out.println("DONE " + r.symbolsReceived());
         } finally {

@@ -27,8 +27,6 @@ public final class WireFormat {
     public static final int MAX_PAYLOAD = 65000;
     /** Default symbol payload: a data datagram then fits a 1500-byte Ethernet MTU. */
     public static final int DEFAULT_SYMBOL_SIZE = 1400;
-    /** Default source block: 64 symbols of 1400 bytes, about 88 KiB. */
-    public static final int DEFAULT_BLOCK_SYMBOLS = 64;
 
     private WireFormat() {
     }

@@ -29,7 +29,6 @@ import org.stbguest.operator.audit.AuditLog;
 import org.stbguest.operator.trust.KeySetService;
 import org.stbguest.operator.trust.ServerKeys;
 import org.stbguest.operator.web.ApiException;
-import tools.jackson.core.type.TypeReference;
 
 /**
  * Stores and signs guest images. An upload streams to a temp file (refused past the size limit, leaving nothing
@@ -42,8 +41,6 @@ import tools.jackson.core.type.TypeReference;
 public class ImageService {
 
     private static final Logger log = LoggerFactory.getLogger(ImageService.class);
-    private static final TypeReference<List<DetachedSignature>> SIGNATURES = new TypeReference<>() {
-    };
 
     /** What an operator says about an image when uploading it. */
     public record UploadRequest(String role, long version, long securityVersion, Set<String> hardwareModels) {
@@ -108,7 +105,7 @@ public class ImageService {
             SignedManifest signed = serverMaySign ? SignedManifest.sign(manifest, keys.releaseSigner())
                     : SignedManifest.sign(manifest);
             ImageEntity e = images.save(new ImageEntity(manifest, ManifestCodec.encode(manifest),
-                    DeviceApiJson.mapper().writeValueAsString(signed.signatures()), ImageState.DRAFT, clock.instant()));
+                    DeviceApiJson.signaturesToJson(signed.signatures()), ImageState.DRAFT, clock.instant()));
             audit.record(actor, "image.upload", "image/" + e.id(), manifest.toString());
             log.info("event=image_stored id={} role={} version={} size={} root={}", e.id(), manifest.role(),
                     manifest.version(), manifest.size(), manifest.rootDigest().shortHex());
@@ -134,7 +131,7 @@ public class ImageService {
         List<DetachedSignature> sigs = new java.util.ArrayList<>(view(e).signedManifest().signatures());
         sigs.removeIf(s -> s.keyId().equals(signature.keyId()));
         sigs.add(signature);
-        e.signaturesChanged(DeviceApiJson.mapper().writeValueAsString(sigs));
+        e.signaturesChanged(DeviceApiJson.signaturesToJson(sigs));
         audit.record(actor, "image.sign", "image/" + id, "key=" + signature.keyId());
         return view(e);
     }
@@ -247,7 +244,7 @@ public class ImageService {
     }
 
     private ImageView view(ImageEntity e) {
-        List<DetachedSignature> sigs = DeviceApiJson.mapper().readValue(e.signatures(), SIGNATURES);
+        List<DetachedSignature> sigs = DeviceApiJson.signaturesFromJson(e.signatures());
         SignedManifest signed = new SignedManifest(java.util.Base64.getEncoder().encodeToString(e.manifest()), sigs);
         return new ImageView(e.id(), e.role(), e.version(), e.securityVersion(), e.hardwareModels(), e.sizeBytes(),
                 Digest.parse(e.rootDigest()), e.state(), e.createdAt(), signed);

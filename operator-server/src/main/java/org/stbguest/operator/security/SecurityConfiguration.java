@@ -1,13 +1,8 @@
 package org.stbguest.operator.security;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -26,6 +21,7 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.stbguest.operator.SecretFiles;
 import org.stbguest.operator.StbProperties;
 
 /**
@@ -94,20 +90,7 @@ class SecurityConfiguration {
 
     private static String initialAdminPassword(Path dataDir) throws IOException {
         Path file = dataDir.resolve("initial-admin-password");
-        if (Files.exists(file)) {
-            return Files.readString(file, StandardCharsets.UTF_8).trim();
-        }
-        Files.createDirectories(dataDir);
-        byte[] random = new byte[18];
-        new SecureRandom().nextBytes(random);
-        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
-        }
-        log.warn("event=initial_admin_created user=admin password_file={}", file.toAbsolutePath());
-        return password;
+        return SecretFiles.readOrCreate(file, 18, () -> log.warn(
+                "event=initial_admin_created user=admin password_file={}", file.toAbsolutePath()));
     }
 }

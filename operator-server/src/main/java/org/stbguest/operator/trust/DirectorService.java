@@ -17,7 +17,6 @@ import org.stbguest.image.trust.SignedStatement;
 import org.stbguest.image.trust.Statement;
 import org.stbguest.image.trust.StatementCodec;
 import org.stbguest.operator.StbProperties;
-import tools.jackson.core.type.TypeReference;
 
 /**
  * Issues director statements: each gets the next sequence number from the database, an expiry, and the director's
@@ -28,8 +27,6 @@ import tools.jackson.core.type.TypeReference;
 public class DirectorService {
 
     private static final Logger log = LoggerFactory.getLogger(DirectorService.class);
-    private static final TypeReference<List<DetachedSignature>> SIGNATURES = new TypeReference<>() {
-    };
 
     private final StatementRepository statements;
     private final ServerKeys keys;
@@ -51,7 +48,7 @@ public class DirectorService {
                 statement.kind().name(), now.plus(validity), now));
         var envelope = new SignedStatement.Envelope(e.sequence(), e.expiresAt(), statement);
         SignedStatement signed = SignedStatement.sign(envelope, keys.directorSigner());
-        e.sealed(signed.bytes(), DeviceApiJson.mapper().writeValueAsString(signed.signatures()));
+        e.sealed(signed.bytes(), DeviceApiJson.signaturesToJson(signed.signatures()));
         log.info("event=statement_issued sequence={} stream={}", e.sequence(), e.stream());
         return signed;
     }
@@ -94,6 +91,6 @@ public class DirectorService {
 
     private static SignedStatement signed(StatementEntity e) {
         return new SignedStatement(Base64.getEncoder().encodeToString(e.content()),
-                DeviceApiJson.mapper().readValue(e.signatures(), SIGNATURES));
+                DeviceApiJson.signaturesFromJson(e.signatures()));
     }
 }

@@ -23,7 +23,6 @@ import org.stbguest.image.trust.SignedKeySet;
 import org.stbguest.operator.StbProperties;
 import org.stbguest.operator.audit.AuditLog;
 import org.stbguest.operator.web.ApiException;
-import tools.jackson.core.type.TypeReference;
 
 /**
  * The chain of key sets boxes follow. On a fresh server it creates a development key set (v1) whose root, release
@@ -35,8 +34,6 @@ import tools.jackson.core.type.TypeReference;
 public class KeySetService {
 
     private static final Logger log = LoggerFactory.getLogger(KeySetService.class);
-    private static final TypeReference<List<DetachedSignature>> SIGNATURES = new TypeReference<>() {
-    };
 
     private final KeySetRepository keySets;
     private final ServerKeys keys;
@@ -139,7 +136,7 @@ public class KeySetService {
 
     private void save(SignedKeySet signed, KeySet k) {
         keySets.saveAndFlush(new KeySetEntity(k.version(), KeySetCodec.encode(k),
-                DeviceApiJson.mapper().writeValueAsString(signed.signatures()), k.expires(), clock.instant()));
+                DeviceApiJson.signaturesToJson(signed.signatures()), k.expires(), clock.instant()));
     }
 
     private static RoleKeys single(PublicKey key) {
@@ -148,7 +145,7 @@ public class KeySetService {
 
     private static SignedKeySet signed(KeySetEntity e) {
         return new SignedKeySet(Base64.getEncoder().encodeToString(e.content()),
-                DeviceApiJson.mapper().readValue(e.signatures(), SIGNATURES));
+                DeviceApiJson.signaturesFromJson(e.signatures()));
     }
 
     static String describe(KeySet k) {

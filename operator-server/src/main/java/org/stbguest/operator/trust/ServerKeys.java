@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.util.Base64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +15,7 @@ import org.stbguest.image.Ed25519;
 import org.stbguest.image.Signer;
 import org.stbguest.image.SoftwareSigner;
 import org.stbguest.image.trust.KeyFiles;
+import org.stbguest.operator.SecretFiles;
 import org.stbguest.operator.StbProperties;
 
 /**
@@ -98,17 +97,7 @@ public class ServerKeys {
             return configured.toCharArray();
         }
         Path file = dir.resolve("passphrase");
-        if (!Files.exists(file)) {
-            byte[] random = new byte[24];
-            new SecureRandom().nextBytes(random);
-            Files.writeString(file, Base64.getEncoder().encodeToString(random) + "\n");
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system
-            }
-            log.warn("event=key_passphrase_generated file={} hint=set STB_KEYS_PASSPHRASE in production", file);
-        }
-        return Files.readString(file).trim().toCharArray();
+        return SecretFiles.readOrCreate(file, 24, () -> log.warn(
+                "event=key_passphrase_generated file={} hint=set STB_KEYS_PASSPHRASE in production", file)).toCharArray();
     }
 }

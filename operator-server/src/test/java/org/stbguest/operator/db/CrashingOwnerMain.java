@@ -18,6 +18,6 @@ public final class CrashingOwnerMain {
         }
         System.out.println("READY");
         System.out.flush();
-        Thread.sleep(Long.MAX_VALUE); // until the test SIGKILLs this JVM
+        new java.util.concurrent.CountDownLatch(1).await(); // parked until the test SIGKILLs this JVM
     }
 }
