@@ -8,7 +8,7 @@ package org.stbguest.multicast;
 public record BlockLayout(long imageSize, int symbolSize, int blockSymbols) {
 
     public BlockLayout {
-        if (imageSize < 0 || symbolSize < 1 || blockSymbols < 1 || blockSymbols > 128) {
+        if (imageSize < 0 || symbolSize < 1 || blockSymbols < 1 || blockSymbols > org.stbguest.multicast.fec.BlockCode.MAX_K) {
             throw new IllegalArgumentException("bad layout: size " + imageSize + ", symbol " + symbolSize + ", k " + blockSymbols);
         }
     }

@@ -33,8 +33,9 @@ public record TransmissionPlan(long transmissionId, Digest rootDigest, Inet4Addr
         if (!dataGroup.isMulticastAddress() || !controlGroup.isMulticastAddress()) {
             throw new IllegalArgumentException("data and control groups must be multicast addresses");
         }
-        if (blockSymbols < 1 || blockSymbols > 128) {
-            throw new IllegalArgumentException("block symbols must be 1..128, got " + blockSymbols);
+        if (blockSymbols < 1 || blockSymbols > org.stbguest.multicast.fec.BlockCode.MAX_K) {
+            throw new IllegalArgumentException("block symbols must be 1.." + org.stbguest.multicast.fec.BlockCode.MAX_K
+                    + ", got " + blockSymbols);
         }
         if (repairRatio < 0 || repairRatio > 2) {
             throw new IllegalArgumentException("repair ratio must be 0..2, got " + repairRatio);

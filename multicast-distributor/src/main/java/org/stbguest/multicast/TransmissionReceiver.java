@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 import org.stbguest.device.api.TransmissionInfo;
 import org.stbguest.image.ImageVerificationException;
 import org.stbguest.image.Manifest;
-import org.stbguest.multicast.fec.ReedSolomon;
+import org.stbguest.multicast.fec.BlockCode;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.FeedbackFrame;
 import org.stbguest.multicast.wire.Frame;
@@ -47,7 +47,7 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final AtomicLong symbolsUsed = new AtomicLong();
     private final FrameDecoder decoder = new FrameDecoder();
     // event-loop confined
-    private final ReedSolomon.Decoder[] decoders;
+    private final BlockCode.Decoder[] decoders;
     private final byte[][][] blockData;
     private final BitSet blocksDone = new BitSet();
     private final long[] lastSymbolNanos;
@@ -71,7 +71,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         this.layout = new BlockLayout(manifest.size(), info.symbolSize(), info.blockSymbols());
         this.sink = sink;
         this.workers = workers;
-        this.decoders = new ReedSolomon.Decoder[layout.blocks()];
+        this.decoders = new BlockCode.Decoder[layout.blocks()];
         this.blockData = new byte[layout.blocks()][][];
         this.lastSymbolNanos = new long[layout.blocks()];
         int chunks = manifest.chunkDigests().size();
@@ -244,7 +244,7 @@ public final class TransmissionReceiver implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
-            if (frame.kind() == Frame.Kind.DATA && frame.transmissionId() == info.transmissionId()) {
+            if (frame.kind() == Frame.Kind.DATA && frame.transmissionId() == DataFrame.wireId(info.transmissionId())) {
                 onSymbol((DataFrame) frame);
             }
         }
@@ -257,16 +257,17 @@ public final class TransmissionReceiver implements AutoCloseable {
 
     private void onSymbol(DataFrame f) {
         int b = f.sourceBlock();
-        if (b >= layout.blocks() || blocksDone.get(b) || f.blockSymbols() != layout.k(b)) {
+        if (b >= layout.blocks() || blocksDone.get(b)) {
             return;
         }
         int k = layout.k(b);
         lastSymbolNanos[b] = System.nanoTime();
         highestBlockSeen = Math.max(highestBlockSeen, b);
         byte[] symbol = f.payload();
-        if (f.isSource()) {
+        boolean source = f.symbolId() < k;
+        if (source) {
             int expected = layout.symbolLength(b, f.symbolId());
-            if (symbol.length != expected) {
+            if (symbol.length != expected || f.weight() != 0) {
                 return;
             }
             if (expected < info.symbolSize()) {
@@ -275,16 +276,16 @@ public final class TransmissionReceiver implements AutoCloseable {
         } else if (symbol.length != info.symbolSize()) {
             return;
         }
-        ReedSolomon.Decoder d = decoders[b];
+        BlockCode.Decoder d = decoders[b];
         if (d == null) {
-            d = new ReedSolomon(k, info.symbolSize()).decoder();
+            d = BlockCode.of(info.blockSymbols(), k, info.symbolSize()).decoder(b);
             decoders[b] = d;
         }
-        if (!d.add(f.symbolId(), symbol)) {
+        if (!d.add(f.symbolId(), f.weight(), symbol)) {
             return;
         }
         symbolsUsed.incrementAndGet();
-        if (d.deficit() == 0) {
+        if (d.complete()) {
             blockData[b] = d.decode();
             decoders[b] = null;
             blocksDone.set(b);

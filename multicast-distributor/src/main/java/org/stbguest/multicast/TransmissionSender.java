@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.stbguest.multicast.fec.ReedSolomon;
+import org.stbguest.multicast.fec.BlockCode;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.Frame;
 import org.stbguest.multicast.wire.FrameEncoder;
@@ -66,14 +66,14 @@ public final class TransmissionSender {
     public Result transmit(TransmissionPlan plan, ImageSource image, Frame announce, BooleanSupplier keepGoing,
                            FeedbackAggregator feedback) throws IOException, InterruptedException {
         var layout = new BlockLayout(image.size(), plan.symbolSize(), plan.blockSymbols());
-        var data = new InetSocketAddress(plan.dataGroup(), plan.dataPort());
+        data = new InetSocketAddress(plan.dataGroup(), plan.dataPort());
         var control = new InetSocketAddress(plan.controlGroup(), plan.controlPort());
         int[] nextId = new int[layout.blocks()];
         long deadline = System.nanoTime() + plan.maxDuration().toNanos();
-        double nanosPerByte = 8e9 / plan.rateBitsPerSecond();
-        long next = System.nanoTime();
-        long packets = 0;
-        long bytes = 0;
+        nanosPerByte = 8e9 / plan.rateBitsPerSecond();
+        next = System.nanoTime();
+        packets = 0;
+        bytes = 0;
         int cycle = 0;
         boolean stopped = false;
         byte[][] source = new byte[plan.blockSymbols()][plan.symbolSize()];
@@ -88,20 +88,23 @@ public final class TransmissionSender {
                 break;
             }
             for (int b = 0; b < layout.blocks(); b++) {
-                int k = layout.k(b);
-                ReedSolomon code = new ReedSolomon(k, plan.symbolSize());
-                readBlock(image, layout, b, source);
-                int count = k + (int) Math.ceil(k * plan.repairRatio());
-                for (int i = 0; i < count; i++) {
-                    if (announce != null && packets % ANNOUNCE_EVERY == 0) {
-                        bytes += send(announce, control);
-                        packets++;
+                BlockCode code = BlockCode.of(plan.blockSymbols(), layout.k(b), plan.symbolSize());
+                var block = new Block(plan, layout, code, b, image, source, nextId);
+                int k = code.k();
+                int repairs = (int) Math.ceil(k * plan.repairRatio());
+                // Reed-Solomon: the next k + repairs ids of the block, sources first; the large-block code: the sources
+                // again every cycle (for late joiners: rebuilding a whole block from its rows would be slow) and fresh rows
+                int count = code instanceof BlockCode.Rs ? k + repairs : repairs;
+                if (!(code instanceof BlockCode.Rs)) {
+                    for (int j = 0; j < k; j++) {
+                        if (!sendPaced(block.source(j), plan, announce, control, deadline)) {
+                            break outer;
+                        }
                     }
-                    int wire = sendSymbol(plan, layout, code, source, b, nextId, data);
-                    bytes += wire;
-                    packets++;
-                    next += (long) (wire * nanosPerByte);
-                    if (!pace(next, deadline)) {
+                }
+                int weight = code.weightFor(count);
+                for (int i = 0; i < count; i++) {
+                    if (!sendPaced(block.next(weight), plan, announce, control, deadline)) {
                         break outer;
                     }
                     if ((packets & 127) == 0 && !keepGoing.getAsBoolean()) {
@@ -135,16 +138,21 @@ public final class TransmissionSender {
                     if (b >= layout.blocks()) {
                         continue;
                     }
-                    int k = layout.k(b);
-                    ReedSolomon code = new ReedSolomon(k, plan.symbolSize());
-                    readBlock(image, layout, b, source);
-                    int count = e.getValue() + (int) Math.ceil(e.getValue() * plan.repairRatio());
+                    BlockCode code = BlockCode.of(plan.blockSymbols(), layout.k(b), plan.symbolSize());
+                    var block = new Block(plan, layout, code, b, image, source, nextId);
+                    int deficit = Math.min(e.getValue(), code.k());
+                    if (!(code instanceof BlockCode.Rs) && deficit * 4L >= code.k()) {
+                        // a receiver that missed a quarter of the block or more (joined late): the sources themselves
+                        // serve it without a large decode, and cost at most four times its deficit
+                        for (int j = 0; j < code.k(); j++) {
+                            sendRound(block.source(j), plan, deadline);
+                        }
+                        continue;
+                    }
+                    int count = deficit + (int) Math.ceil(deficit * plan.repairRatio());
+                    int weight = code.weightFor(count);
                     for (int i = 0; i < count; i++) {
-                        int wire = sendSymbol(plan, layout, code, source, b, nextId, data);
-                        bytes += wire;
-                        packets++;
-                        next = Math.max(next, System.nanoTime() - 1_000_000) + (long) (wire * nanosPerByte);
-                        pace(next, deadline);
+                        sendRound(block.next(weight), plan, deadline);
                     }
                 }
             }
@@ -155,21 +163,81 @@ public final class TransmissionSender {
         return new Result(cycle, packets, bytes, stopped);
     }
 
-    /** Sends the next symbol id block {@code b} has not sent yet: a source symbol, or a fresh repair symbol. */
-    private int sendSymbol(TransmissionPlan plan, BlockLayout layout, ReedSolomon code, byte[][] source, int b,
-                           int[] nextId, InetSocketAddress data) throws InterruptedException {
-        int k = layout.k(b);
-        int id = nextId[b];
-        nextId[b] = (id + 1) % (ReedSolomon.MAX_ESI + 1);
-        byte[] payload;
-        if (id < k) {
-            int len = layout.symbolLength(b, id);
-            payload = len == plan.symbolSize() ? source[id].clone() : java.util.Arrays.copyOf(source[id], len);
-        } else {
-            payload = new byte[plan.symbolSize()];
-            code.encode(source, id, payload);
+    /** One block being sent: its source symbols, its encoder (made on first use) and its next repair id. */
+    private static final class Block {
+        private final TransmissionPlan plan;
+        private final BlockLayout layout;
+        private final BlockCode code;
+        private final int b;
+        private final byte[][] source;
+        private final int[] nextId;
+        private BlockCode.Encoder encoder;
+
+        Block(TransmissionPlan plan, BlockLayout layout, BlockCode code, int b, ImageSource image, byte[][] source,
+              int[] nextId) throws IOException {
+            this.plan = plan;
+            this.layout = layout;
+            this.code = code;
+            this.b = b;
+            this.source = source;
+            this.nextId = nextId;
+            readBlock(image, layout, b, source);
+            if (nextId[b] == 0 && !(code instanceof BlockCode.Rs)) {
+                nextId[b] = code.k();
+            }
         }
-        return send(new DataFrame(plan.transmissionId(), b, id, k, payload), data);
+
+        /** Source symbol {@code j}, at its length in the image. */
+        DataFrame source(int j) {
+            int len = layout.symbolLength(b, j);
+            byte[] payload = java.util.Arrays.copyOf(source[j], Math.max(1, len));
+            return new DataFrame(DataFrame.wireId(plan.transmissionId()), b, j, 0, payload);
+        }
+
+        /** The next id the block has not sent: a source symbol (Reed-Solomon's first cycle) or a fresh repair symbol. */
+        DataFrame next(int weight) {
+            int id = nextId[b];
+            nextId[b] = code.nextId(id);
+            if (id < code.k()) {
+                return source(id);
+            }
+            if (encoder == null) {
+                encoder = code.encoder(b, source);
+            }
+            byte[] payload = new byte[plan.symbolSize()];
+            encoder.repair(id, weight, payload);
+            return new DataFrame(DataFrame.wireId(plan.transmissionId()), b, id, weight, payload);
+        }
+    }
+
+    // the transmission in progress (one at a time per sender)
+    private InetSocketAddress data;
+    private double nanosPerByte;
+    private long next;
+    private long packets;
+    private long bytes;
+
+    /** Sends a frame of the first cycles, with the announcement every so often, paced; false past the deadline. */
+    private boolean sendPaced(DataFrame frame, TransmissionPlan plan, Frame announce, InetSocketAddress control,
+                              long deadline) throws InterruptedException {
+        if (announce != null && packets % ANNOUNCE_EVERY == 0) {
+            bytes += send(announce, control);
+            packets++;
+        }
+        int wire = send(frame, data);
+        bytes += wire;
+        packets++;
+        next += (long) (wire * nanosPerByte);
+        return pace(next, deadline);
+    }
+
+    /** Sends a frame of a feedback round: paced, but a round never makes up for time spent waiting. */
+    private void sendRound(DataFrame frame, TransmissionPlan plan, long deadline) throws InterruptedException {
+        int wire = send(frame, data);
+        bytes += wire;
+        packets++;
+        next = Math.max(next, System.nanoTime() - 1_000_000) + (long) (wire * nanosPerByte);
+        pace(next, deadline);
     }
 
     /** Reads block {@code b}'s source symbols with one read, zero-padding past the end of the image. */

@@ -67,8 +67,12 @@ class LoopbackTransmissionTest {
     }
 
     private TransmissionPlan plan(Manifest m, double repair) {
-        return new TransmissionPlan(42, m.rootDigest(), dataGroup, port, controlGroup, port + 1, 1400, 64, repair,
-                200_000_000L, 50, Duration.ofSeconds(30));
+        return plan(m, repair, 64);
+    }
+
+    private TransmissionPlan plan(Manifest m, double repair, int blockSymbols) {
+        return new TransmissionPlan(42, m.rootDigest(), dataGroup, port, controlGroup, port + 1, 1400, blockSymbols,
+                repair, 200_000_000L, 50, Duration.ofSeconds(30));
     }
 
     @Test
@@ -107,12 +111,14 @@ class LoopbackTransmissionTest {
         }
     }
 
-    @Test
-    void feedbackModeHealsEveryReceiverWithTheLargestDeficitPerBlock() throws Exception {
+    /** Reed-Solomon blocks of 64, and the large-block code with blocks of 512 (the image has 1,498 symbols). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {64, 512})
+    void feedbackModeHealsEveryReceiverWithTheLargestDeficitPerBlock(int blockSymbols) throws Exception {
         byte[] image = new byte[CHUNK * 32];
         new Random(5).nextBytes(image);
         Manifest manifest = manifestOf(image);
-        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), port, 1400, 64);
+        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), port, 1400, blockSymbols);
         var aggregator = new FeedbackAggregator(42);
         DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK, aggregator);
         var feedback = new TransmissionReceiver.Feedback((java.net.InetSocketAddress) ch.localAddress(), Duration.ofMillis(40));
@@ -126,7 +132,8 @@ class LoopbackTransmissionTest {
         }
         TransmissionSender.Result result;
         try {
-            result = new TransmissionSender(ch).transmit(plan(manifest, 0.02).withFeedback(Duration.ofMillis(150)),
+            result = new TransmissionSender(ch).transmit(
+                    plan(manifest, blockSymbols > 128 ? 0 : 0.02, blockSymbols).withFeedback(Duration.ofMillis(150)),
                     ImageSource.of(image), null, () -> true, aggregator);
         } finally {
             ch.close().sync();
@@ -139,8 +146,8 @@ class LoopbackTransmissionTest {
             assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
         }
         double sentPerImage = (double) result.bytesSent() / image.length;
-        System.out.printf("feedback mode: 3 receivers, 5%% loss: sent %.3f x the image, %d reports%n",
-                sentPerImage, aggregator.reports());
+        System.out.printf("feedback mode, k=%d: 3 receivers, 5%% loss: sent %.3f x the image, %d reports%n",
+                blockSymbols, sentPerImage, aggregator.reports());
         assertThat(aggregator.receivers()).isEqualTo(3);
         assertThat(aggregator.completeReceivers()).as("every receiver said it is complete").isEqualTo(3);
         assertThat(sentPerImage).as("repair is the worst receiver's share, not a second copy").isLessThan(1.3);

@@ -20,7 +20,7 @@ import org.stbguest.device.api.TransmissionInfo;
 import org.stbguest.image.Digest;
 import org.stbguest.image.ImageChunker;
 import org.stbguest.image.Manifest;
-import org.stbguest.multicast.fec.ReedSolomon;
+import org.stbguest.multicast.fec.BlockCode;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.Frame;
 import org.stbguest.multicast.wire.FrameEncoder;
@@ -38,12 +38,22 @@ class ReceiverFuzzTest {
 
     @Test
     void aMillionHostilePacketsNeitherCrashNorLeakNorCorruptTheImage() throws Exception {
+        fuzz(64, 1_200_000);
+    }
+
+    /** The same against the large-block code, whose rows are forged with random weights as well. */
+    @Test
+    void hostilePacketsAgainstTheLargeBlockCode() throws Exception {
+        fuzz(256, 300_000);
+    }
+
+    private void fuzz(int blockSymbols, int hostile) throws Exception {
         byte[] image = new byte[CHUNK * 4 + 77];
         Random random = new Random(2026);
         random.nextBytes(image);
         Manifest manifest = ImageChunker.chunk(new ByteArrayInputStream(image),
                 new ImageChunker.ImageInfo("entertainment", 1, 0, Set.of("stb-x1"), CHUNK), Long.MAX_VALUE, (i, d, b, l) -> { });
-        var info = new TransmissionInfo(7, "239.255.77.2", 41000, 1400, 64);
+        var info = new TransmissionInfo(7, "239.255.77.2", 41000, 1400, blockSymbols);
         var chunks = new ConcurrentHashMap<Integer, byte[]>();
         List<String> wrongWrites = new ArrayList<>();
         TransmissionReceiver receiver = TransmissionReceiver.detached(info, manifest, (c, data) -> {
@@ -54,9 +64,8 @@ class ReceiverFuzzTest {
         }, Runnable::run);
         EmbeddedChannel channel = new EmbeddedChannel(receiver.pipeline());
 
-        List<byte[]> genuine = genuineSymbols(image);
+        List<byte[]> genuine = genuineSymbols(image, blockSymbols);
         byte[] template = genuine.get(0);
-        int hostile = 1_200_000;
         int sent = 0;
         int next = 0;
         List<ByteBuf> buffers = new ArrayList<>();
@@ -68,11 +77,12 @@ class ReceiverFuzzTest {
                     m[random.nextInt(m.length)] = (byte) random.nextInt(256);
                     yield m;
                 }
-                case 2 -> frame(new DataFrame(8, 0, random.nextInt(256), 64, randomBytes(random, 1400))); // foreign tx
-                case 3 -> frame(new DataFrame(7, random.nextInt(100), random.nextInt(256), 1 + random.nextInt(128),
-                        randomBytes(random, 1 + random.nextInt(1400)))); // our tx, nonsense block/k/length
+                case 2 -> frame(new DataFrame(8, 0, random.nextInt(256), 0, randomBytes(random, 1400))); // foreign tx
+                case 3 -> frame(new DataFrame(7, random.nextInt(100), random.nextInt(1 << 24), random.nextInt(1 << 16),
+                        randomBytes(random, 1 + random.nextInt(1400)))); // our tx, nonsense block/id/weight/length
                 case 4 -> java.util.Arrays.copyOf(template, random.nextInt(template.length)); // truncated
-                default -> frame(new DataFrame(7, random.nextInt(4), 64 + random.nextInt(192), 64,
+                default -> frame(new DataFrame(7, random.nextInt(4), blockSymbols + random.nextInt(256 - 64),
+                        blockSymbols > 128 ? 1 + random.nextInt(blockSymbols / 2) : 0,
                         randomBytes(random, 1400))); // forged repair symbols for real blocks
             };
             ByteBuf buf = Unpooled.wrappedBuffer(b);
@@ -96,7 +106,7 @@ class ReceiverFuzzTest {
             channel.writeInbound(new DatagramPacket(g, FROM));
         }
         assertReleased(buffers);
-        assertThat(sent).isGreaterThan(1_000_000);
+        assertThat(sent).isEqualTo(hostile);
         assertThat(wrongWrites).as("nothing unverified ever reached the slot").isEmpty();
         assertThat(receiver.completion()).isCompleted();
         var out = new ByteArrayOutputStream();
@@ -109,16 +119,18 @@ class ReceiverFuzzTest {
         assertFalse(channel.finish());
     }
 
-    /** Source symbols of every block, then two rounds of repair symbols: a carousel in miniature. */
-    private static List<byte[]> genuineSymbols(byte[] image) throws Exception {
-        var layout = new BlockLayout(image.length, 1400, 64);
+    /** Source symbols of every block, then three rounds of fresh repair symbols: a carousel in miniature. */
+    private static List<byte[]> genuineSymbols(byte[] image, int blockSymbols) throws Exception {
+        var layout = new BlockLayout(image.length, 1400, blockSymbols);
         List<byte[]> out = new ArrayList<>();
-        byte[][] source = new byte[64][1400];
-        for (int round = 0; round < 4; round++) { // ids 0..255: source, then fresh repair
+        byte[][] source = new byte[blockSymbols][1400];
+        for (int round = 0; round < 4; round++) {
             for (int b = 0; b < layout.blocks(); b++) {
                 int k = layout.k(b);
                 TransmissionSender.readBlock(ImageSource.of(image), layout, b, source);
-                var code = new ReedSolomon(k, 1400);
+                var code = BlockCode.of(blockSymbols, k, 1400);
+                var encoder = code.encoder(b, source);
+                int weight = code.weightFor(k);
                 for (int i = 0; i < k; i++) {
                     int id = round * k + i;
                     if (id > 255) {
@@ -127,11 +139,12 @@ class ReceiverFuzzTest {
                     byte[] payload;
                     if (id < k) {
                         payload = java.util.Arrays.copyOf(source[id], layout.symbolLength(b, id));
+                        out.add(frame(new DataFrame(7, b, id, 0, payload)));
                     } else {
                         payload = new byte[1400];
-                        code.encode(source, id, payload);
+                        encoder.repair(id, weight, payload);
+                        out.add(frame(new DataFrame(7, b, id, weight, payload)));
                     }
-                    out.add(frame(new DataFrame(7, b, id, k, payload)));
                 }
             }
         }

@@ -14,8 +14,8 @@ public record TransmissionInfo(long transmissionId, String dataGroup, int dataPo
         if (symbolSize < 16 || symbolSize > 65000) {
             throw new IllegalArgumentException("symbol size must be in 16..65000, got " + symbolSize);
         }
-        if (blockSymbols < 1 || blockSymbols > 128) {
-            throw new IllegalArgumentException("block symbols must be in 1..128, got " + blockSymbols);
+        if (blockSymbols < 1 || blockSymbols > 32768) {
+            throw new IllegalArgumentException("block symbols must be in 1..32768, got " + blockSymbols);
         }
     }
 }

@@ -3,31 +3,35 @@ package org.stbguest.multicast.wire;
 import java.util.Arrays;
 
 /**
- * One symbol of a transmission: symbol {@code symbolId} of source block {@code sourceBlock}, a block of
- * {@code blockSymbols} source symbols. Ids below {@code blockSymbols} are source symbols (image bytes as they are);
- * the others are Reed-Solomon repair symbols. The payload is a copy owned by the frame.
+ * One symbol of a transmission: symbol {@code symbolId} of source block {@code sourceBlock}. Ids below the block's
+ * k (known from the layout, not carried) are source symbols, image bytes as they are; the others are repair symbols
+ * of the transmission's erasure code, where {@code weight} is the row weight of the large-block code (0 for source
+ * symbols and for Reed-Solomon repair). The transmission id is the low 32 bits of the server's id (see
+ * {@link #wireId}). The payload is a copy owned by the frame.
  */
-public record DataFrame(long transmissionId, int sourceBlock, int symbolId, int blockSymbols, byte[] payload)
+public record DataFrame(long transmissionId, int sourceBlock, int symbolId, int weight, byte[] payload)
         implements Frame {
 
-    /** Largest source block. */
-    public static final int MAX_BLOCK_SYMBOLS = 128;
-    /** Largest symbol id. */
-    public static final int MAX_SYMBOL_ID = 255;
+    /** Largest block number and symbol id: 24 bits on the wire. */
+    public static final int MAX_BLOCK = (1 << 24) - 1;
+    public static final int MAX_SYMBOL_ID = (1 << 24) - 1;
+    /** Largest row weight: 16 bits. */
+    public static final int MAX_WEIGHT = 0xFFFF;
 
     public DataFrame {
-        if (sourceBlock < 0 || symbolId < 0 || symbolId > MAX_SYMBOL_ID || blockSymbols < 1
-                || blockSymbols > MAX_BLOCK_SYMBOLS) {
-            throw new IllegalArgumentException("symbol " + symbolId + " of block " + sourceBlock + " (k=" + blockSymbols + ")");
+        if (transmissionId < 0 || transmissionId > 0xFFFF_FFFFL || sourceBlock < 0 || sourceBlock > MAX_BLOCK
+                || symbolId < 0 || symbolId > MAX_SYMBOL_ID || weight < 0 || weight > MAX_WEIGHT) {
+            throw new IllegalArgumentException("tx " + transmissionId + " block " + sourceBlock + " symbol " + symbolId
+                    + " weight " + weight);
         }
         if (payload == null || payload.length == 0 || payload.length > WireFormat.MAX_PAYLOAD) {
             throw new IllegalArgumentException("payload must be 1.." + WireFormat.MAX_PAYLOAD + " bytes");
         }
     }
 
-    /** Whether this is a source symbol (as opposed to a repair symbol). */
-    public boolean isSource() {
-        return symbolId < blockSymbols;
+    /** The 32 bits of a transmission id that data frames carry. */
+    public static long wireId(long transmissionId) {
+        return transmissionId & 0xFFFF_FFFFL;
     }
 
     @Override
@@ -38,7 +42,7 @@ public record DataFrame(long transmissionId, int sourceBlock, int symbolId, int 
     @Override
     public boolean equals(Object o) {
         return o instanceof DataFrame d && d.transmissionId == transmissionId && d.sourceBlock == sourceBlock
-                && d.symbolId == symbolId && d.blockSymbols == blockSymbols && Arrays.equals(d.payload, payload);
+                && d.symbolId == symbolId && d.weight == weight && Arrays.equals(d.payload, payload);
     }
 
     @Override
@@ -48,7 +52,7 @@ public record DataFrame(long transmissionId, int sourceBlock, int symbolId, int 
 
     @Override
     public String toString() {
-        return "DataFrame[tx=" + transmissionId + " block=" + sourceBlock + " symbol=" + symbolId + "/" + blockSymbols
+        return "DataFrame[tx=" + transmissionId + " block=" + sourceBlock + " symbol=" + symbolId + " weight=" + weight
                 + " len=" + payload.length + "]";
     }
 }

@@ -17,7 +17,7 @@ public record FeedbackFrame(long transmissionId, int receiverId, int[] blocks, i
             throw new IllegalArgumentException("a feedback frame carries up to " + MAX_ENTRIES + " (block, deficit) pairs");
         }
         for (int i = 0; i < blocks.length; i++) {
-            if (blocks[i] < 0 || deficits[i] < 1 || deficits[i] > DataFrame.MAX_BLOCK_SYMBOLS) {
+            if (blocks[i] < 0 || deficits[i] < 1 || deficits[i] > 0xFFFF) {
                 throw new IllegalArgumentException("bad entry: block " + blocks[i] + " deficit " + deficits[i]);
             }
         }

@@ -17,7 +17,7 @@ import org.stbguest.image.trust.SignedStatement;
 import org.stbguest.image.trust.StatementCodec;
 
 /**
- * Decodes datagrams into {@link Frame}s. Stateless and shared. Anything that is not a well-formed v1 frame (foreign
+ * Decodes datagrams into {@link Frame}s. Stateless and shared. Anything that is not a well-formed v2 frame (foreign
  * traffic, truncation, bad lengths, unknown versions or types) is dropped and counted, never thrown up the pipeline:
  * a multicast group is open to anyone on the segment.
  */
@@ -45,7 +45,7 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
         return dropped.sum();
     }
 
-    /** Decodes one datagram's bytes, or returns null when they are not a valid v1 frame. Does not release. */
+    /** Decodes one datagram's bytes, or returns null when they are not a valid v2 frame. Does not release. */
     public static Frame decode(ByteBuf buf) {
         int start = buf.readerIndex();
         int len = buf.readableBytes();
@@ -66,20 +66,17 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
     }
 
     private static DataFrame decodeData(ByteBuf buf, int start, int len) {
-        if (len < WireFormat.DATA_HEADER) {
+        int payloadLength = len - WireFormat.DATA_HEADER;
+        if (payloadLength <= 0 || payloadLength > WireFormat.MAX_PAYLOAD) {
             return null;
         }
-        long tx = buf.getLong(start + 4);
-        int block = buf.getInt(start + 12);
-        int symbol = buf.getUnsignedShort(start + 16);
-        int k = buf.getUnsignedShort(start + 18);
-        int payloadLength = buf.getUnsignedShort(start + 20);
-        if (payloadLength == 0 || WireFormat.DATA_HEADER + payloadLength != len) {
-            return null;
-        }
+        long tx = buf.getUnsignedInt(start + 4);
+        int block = buf.getUnsignedMedium(start + 8);
+        int symbol = buf.getUnsignedMedium(start + 11);
+        int weight = buf.getUnsignedShort(start + 14);
         byte[] payload = new byte[payloadLength];
         buf.getBytes(start + WireFormat.DATA_HEADER, payload);
-        return new DataFrame(tx, block, symbol, k, payload);
+        return new DataFrame(tx, block, symbol, weight, payload);
     }
 
     private static FeedbackFrame decodeFeedback(ByteBuf buf, int start, int len) {

@@ -41,11 +41,10 @@ public final class FrameEncoder extends MessageToMessageEncoder<AddressedEnvelop
             case DATA -> {
                 DataFrame d = (DataFrame) frame;
                 buf.writeByte(WireFormat.TYPE_DATA)
-                        .writeLong(d.transmissionId())
-                        .writeInt(d.sourceBlock())
-                        .writeShort(d.symbolId())
-                        .writeShort(d.blockSymbols())
-                        .writeShort(d.payload().length)
+                        .writeInt((int) d.transmissionId())
+                        .writeMedium(d.sourceBlock())
+                        .writeMedium(d.symbolId())
+                        .writeShort(d.weight())
                         .writeBytes(d.payload());
             }
             case FEEDBACK -> {

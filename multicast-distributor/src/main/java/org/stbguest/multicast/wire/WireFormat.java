@@ -1,12 +1,12 @@
 package org.stbguest.multicast.wire;
 
-/** Constants of wire format v1. */
+/** Constants of wire format v2. */
 public final class WireFormat {
 
     /** "ST": first two bytes of every datagram. */
     public static final short MAGIC = 0x5354;
     /** The wire format version this code speaks. */
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
     /** Frame type of {@link DataFrame}. */
     public static final byte TYPE_DATA = 1;
     /** Frame type of {@link AnnounceFrame}. */
@@ -17,16 +17,19 @@ public final class WireFormat {
     public static final int FEEDBACK_HEADER = 4 + 8 + 4 + 2;
     /** One (block, deficit) entry of a feedback frame. */
     public static final int FEEDBACK_ENTRY = 4 + 2;
-    /** Bytes before the payload of a data frame: magic, version, type, transmission id, block, symbol id, k, length. */
-    public static final int DATA_HEADER = 2 + 1 + 1 + 8 + 4 + 4 + 2;
+    /**
+     * Bytes before the payload of a data frame: magic, version, type, transmission id (low 32 bits), block (24 bits),
+     * symbol id (24 bits), row weight (16 bits). The payload is the rest of the datagram.
+     */
+    public static final int DATA_HEADER = 2 + 1 + 1 + 4 + 3 + 3 + 2;
     /** A signature entry in an announce frame: key id (16 bytes) and Ed25519 signature (64). */
     public static final int SIGNATURE_ENTRY = 16 + 64;
     /** Most signatures an announce frame may carry. */
     public static final int MAX_SIGNATURES = 8;
     /** Largest symbol payload: keeps a datagram under 64 KiB. */
     public static final int MAX_PAYLOAD = 65000;
-    /** Default symbol payload: a data datagram then fits a 1500-byte Ethernet MTU. */
-    public static final int DEFAULT_SYMBOL_SIZE = 1400;
+    /** Default symbol payload: header and symbol fill a 1500-byte Ethernet MTU exactly (20 IP + 8 UDP + 16 + 1456). */
+    public static final int DEFAULT_SYMBOL_SIZE = 1456;
 
     private WireFormat() {
     }

@@ -21,7 +21,9 @@ class FrameCodecTest {
     void dataFrameRoundTrips() {
         byte[] payload = new byte[1400];
         new Random(1).nextBytes(payload);
-        assertRoundTrip(new DataFrame(0x1122334455L, 17, 200, 64, payload));
+        assertRoundTrip(new DataFrame(0xF1223344L, 17, 200, 0, payload));
+        assertRoundTrip(new DataFrame(0xFFFFFFFFL, DataFrame.MAX_BLOCK, DataFrame.MAX_SYMBOL_ID, DataFrame.MAX_WEIGHT, payload));
+        assertThat(DataFrame.wireId(0x1_0000_0005L)).isEqualTo(5);
     }
 
     @Test
@@ -45,14 +47,16 @@ class FrameCodecTest {
         EmbeddedChannel channel = new EmbeddedChannel(decoder);
         Random random = new Random(5);
         int sent = 0;
+        int withHeader = 0;
         for (int i = 0; i < 2000; i++) {
             byte[] junk = new byte[random.nextInt(80)];
             random.nextBytes(junk);
             if (i % 3 == 0 && junk.length > 4) {
                 junk[0] = 0x53;
                 junk[1] = 0x54;
-                junk[2] = 1;
-                junk[3] = (byte) (1 + random.nextInt(2));
+                junk[2] = WireFormat.VERSION;
+                junk[3] = (byte) (1 + random.nextInt(3));
+                withHeader++;
             }
             channel.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(junk), GROUP));
             sent++;
@@ -64,22 +68,40 @@ class FrameCodecTest {
             assertThat(o).isInstanceOf(Frame.class);
         }
         assertThat(decoder.dropped() + decoded).isEqualTo(sent);
-        assertThat(decoder.dropped()).isGreaterThan(sent - 50);
+        // only datagrams with our header can decode (a data frame is any header plus payload: the receiver judges
+        // the payload against the layout); random bytes never do
+        assertThat(decoded).isPositive().isLessThanOrEqualTo(withHeader);
+        assertThat(decoder.dropped()).isGreaterThanOrEqualTo(sent - withHeader);
         assertFalse(channel.finish());
     }
 
     @Test
-    void dataFrameWithLengthFieldDisagreeingWithDatagramIsDropped() {
+    void dataFrameCutInsideItsHeaderOrWithoutPayloadIsDropped() {
         EmbeddedChannel channel = new EmbeddedChannel(new FrameEncoder());
         channel.writeOutbound(new DefaultAddressedEnvelope<Frame, InetSocketAddress>(
                 new DataFrame(1, 0, 0, 1, new byte[] {1, 2, 3}), GROUP));
         DatagramPacket packet = channel.readOutbound();
-        ByteBuf truncated = packet.content().copy(0, packet.content().readableBytes() - 1);
+        assertThat(packet.content().readableBytes()).isEqualTo(WireFormat.DATA_HEADER + 3);
+        for (int cut = 1; cut <= 3; cut++) {
+            ByteBuf truncated = packet.content().copy(0, WireFormat.DATA_HEADER + 3 - cut);
+            try {
+                Frame f = FrameDecoder.decode(truncated);
+                if (cut < 3) { // a shorter payload is still a frame: the receiver checks its length against the layout
+                    assertThat(f).isInstanceOf(DataFrame.class);
+                    assertThat(((DataFrame) f).payload()).hasSize(3 - cut);
+                } else {
+                    assertThat(f).as("header only").isNull();
+                }
+            } finally {
+                truncated.release();
+            }
+        }
+        ByteBuf headerCut = packet.content().copy(0, WireFormat.DATA_HEADER - 1);
         packet.release();
         try {
-            assertThat(FrameDecoder.decode(truncated)).isNull();
+            assertThat(FrameDecoder.decode(headerCut)).isNull();
         } finally {
-            truncated.release();
+            headerCut.release();
         }
         assertFalse(channel.finish());
     }

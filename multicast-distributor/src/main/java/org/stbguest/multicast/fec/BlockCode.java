@@ -1,0 +1,162 @@
+package org.stbguest.multicast.fec;
+
+/**
+ * The erasure code of one source block, as sender and receiver use it. A transmission's block size picks the code:
+ * up to {@value #REED_SOLOMON_MAX_K} symbols per block, {@link ReedSolomon} (MDS: any k symbols rebuild the block; the
+ * code for the no-return-path carousel, where late joiners rebuild whole blocks from repair symbols); above that,
+ * {@link SparseCode} (blocks of thousands of symbols, for feedback mode, where the worst receiver per block sets the
+ * cost and only large blocks bring that close to the loss rate).
+ */
+public interface BlockCode {
+
+    /** Largest block of the Reed-Solomon code. */
+    int REED_SOLOMON_MAX_K = 128;
+    /** Largest block of any code. */
+    int MAX_K = SparseCode.MAX_K;
+
+    /** The code of a block of {@code k} source symbols in a transmission with blocks of {@code blockSymbols}. */
+    static BlockCode of(int blockSymbols, int k, int symbolSize) {
+        if (blockSymbols < 1 || blockSymbols > MAX_K || k < 1 || k > blockSymbols) {
+            throw new IllegalArgumentException("block of " + k + " in blocks of " + blockSymbols);
+        }
+        return blockSymbols <= REED_SOLOMON_MAX_K ? new Rs(new ReedSolomon(k, symbolSize))
+                : new Sparse(new SparseCode(k, symbolSize));
+    }
+
+    int k();
+
+    /** The row weight to put on the wire for a batch of {@code batch} repair symbols (0 where the code has none). */
+    int weightFor(int batch);
+
+    /** The repair id after {@code id}: ids wrap where the code has only so many. */
+    int nextId(int id);
+
+    /** An encoder of block {@code block}, whose k source symbols (zero-padded to the symbol size) are given. */
+    Encoder encoder(int block, byte[][] source);
+
+    /** A decoder of block {@code block}. */
+    Decoder decoder(int block);
+
+    /** Makes repair symbols of one block. Not thread-safe. */
+    interface Encoder {
+        void repair(int id, int weight, byte[] out);
+    }
+
+    /** Collects one block's symbols. Not thread-safe. */
+    interface Decoder {
+
+        /** Adds a symbol (source ids are below k; sources zero-padded); false if a duplicate, malformed or not needed. */
+        boolean add(int id, int weight, byte[] symbol);
+
+        /** Symbols still needed: what a receiver reports. */
+        int deficit();
+
+        /** Whether the block can be handed out by {@link #decode()}. */
+        boolean complete();
+
+        /** The k source symbols, each a full symbol (zero-padded); only once complete. */
+        byte[][] decode();
+    }
+
+    /** {@link ReedSolomon} behind this interface. */
+    record Rs(ReedSolomon code) implements BlockCode {
+
+        @Override
+        public int k() {
+            return code.k();
+        }
+
+        @Override
+        public int weightFor(int batch) {
+            return 0;
+        }
+
+        @Override
+        public int nextId(int id) {
+            return id >= ReedSolomon.MAX_ESI ? code.k() : id + 1;
+        }
+
+        @Override
+        public Encoder encoder(int block, byte[][] source) {
+            return (id, weight, out) -> code.encode(source, id, out);
+        }
+
+        @Override
+        public Decoder decoder(int block) {
+            ReedSolomon.Decoder d = code.decoder();
+            return new Decoder() {
+                @Override
+                public boolean add(int id, int weight, byte[] symbol) {
+                    return weight == 0 && d.add(id, symbol);
+                }
+
+                @Override
+                public int deficit() {
+                    return d.deficit();
+                }
+
+                @Override
+                public boolean complete() {
+                    return d.deficit() == 0;
+                }
+
+                @Override
+                public byte[][] decode() {
+                    return d.decode();
+                }
+            };
+        }
+    }
+
+    /** {@link SparseCode} behind this interface. */
+    record Sparse(SparseCode code) implements BlockCode {
+
+        @Override
+        public int k() {
+            return code.k();
+        }
+
+        @Override
+        public int weightFor(int batch) {
+            return SparseCode.weightFor(code.k(), batch);
+        }
+
+        @Override
+        public int nextId(int id) {
+            return id >= (1 << 24) - 1 ? code.k() : id + 1;
+        }
+
+        @Override
+        public Encoder encoder(int block, byte[][] source) {
+            long[][] words = code.prepare(source);
+            SparseCode.Scratch scratch = code.scratch();
+            return (id, weight, out) -> code.encode(words, block, id, weight, out, scratch);
+        }
+
+        @Override
+        public Decoder decoder(int block) {
+            SparseCode.Decoder d = code.decoder(block);
+            return new Decoder() {
+                @Override
+                public boolean add(int id, int weight, byte[] symbol) {
+                    return d.add(id, weight, symbol);
+                }
+
+                @Override
+                public int deficit() {
+                    return d.deficit();
+                }
+
+                @Override
+                public boolean complete() {
+                    return d.complete();
+                }
+
+                @Override
+                public byte[][] decode() {
+                    return d.decode();
+                }
+            };
+        }
+    }
+}

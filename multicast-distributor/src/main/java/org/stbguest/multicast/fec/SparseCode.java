@@ -1,0 +1,376 @@
+package org.stbguest.multicast.fec;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A systematic random sparse binary code for large source blocks (up to {@value #MAX_K} symbols), used in feedback
+ * mode where the cost of a transmission is set by the worst receiver of each block: the larger the block, the closer
+ * that worst receiver's share is to the loss rate itself.
+ *
+ * <p>Symbol ids {@code 0..k-1} are the source symbols. A repair symbol is the XOR of {@code weight} distinct source
+ * symbols chosen by a deterministic generator from (block, id, weight), so sender and receivers derive the same
+ * rows from the 16-byte header alone, and any id gives a fresh repair symbol (a fountain: ids never run out). The
+ * sender picks the weight per batch so that each row holds about {@value #DENSITY} of the source symbols the most
+ * deficient receiver lacks: {@code weight = ceil(DENSITY * k / batch)}. Small batches therefore get dense rows, which
+ * is what lets a last missing symbol always be covered.
+ *
+ * <p>The code is not MDS: a receiver that lacks {@code m} symbols needs {@code m} <em>independent</em> repair rows,
+ * and a random binary row is independent of the ones before with probability {@code 1 - 2^-(m - rank)}: about 1.6
+ * extra rows per block on average, whatever its size. The decoder tracks its exact rank, so the deficit it reports
+ * is exactly what it still needs. Decoding is online Gaussian elimination over GF(2), restricted to the missing
+ * symbols: about {@code m^2/2} symbol XORs per block, plus {@value #DENSITY} XORs per source symbol to take the
+ * received sources out of the repair rows. For a Reed-Solomon-like guarantee on small blocks (any k symbols), see
+ * {@link ReedSolomon}.
+ */
+public final class SparseCode {
+
+    /** Largest source block. */
+    public static final int MAX_K = 32768;
+    /** Largest weight: the wire carries it in 16 bits. */
+    public static final int MAX_WEIGHT = MAX_K;
+    /** Unknowns per row aimed at for the most deficient receiver. */
+    public static final int DENSITY = 16;
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private final int k;
+    private final int symbolSize;
+    private final int words;
+
+    public SparseCode(int k, int symbolSize) {
+        if (k < 1 || k > MAX_K) {
+            throw new IllegalArgumentException("k must be 1.." + MAX_K + ", got " + k);
+        }
+        if (symbolSize < 1) {
+            throw new IllegalArgumentException("symbol size must be positive");
+        }
+        this.k = k;
+        this.symbolSize = symbolSize;
+        this.words = (symbolSize + 7) / 8;
+    }
+
+    public int k() {
+        return k;
+    }
+
+    public int symbolSize() {
+        return symbolSize;
+    }
+
+    /**
+     * The row weight for a batch of {@code batch} repair symbols of one block: about {@value #DENSITY} unknowns per
+     * row for a receiver that lacks {@code batch} symbols, and never more than half the block (a random half is the
+     * densest useful row: rows of all k symbols would all be the same row).
+     */
+    public static int weightFor(int k, int batch) {
+        long w = ((long) DENSITY * k + Math.max(1, batch) - 1) / Math.max(1, batch);
+        return (int) Math.max(1, Math.min((k + 1) / 2, w));
+    }
+
+    /**
+     * The source symbols in repair row ({@code block}, {@code id}, {@code weight}): {@code weight} distinct indices in
+     * {@code 0..k-1}, written to {@code out}, by Floyd's sampling over SplitMix64 (integer arithmetic only, so every
+     * platform derives the same row).
+     *
+     * @param scratch a clear bit set of at least k bits; left clear
+     */
+    public static void row(int k, int block, int id, int weight, int[] out, BitSet scratch) {
+        if (weight < 1 || weight > k) {
+            throw new IllegalArgumentException("weight must be 1.." + k + ", got " + weight);
+        }
+        if (weight == k) {
+            for (int i = 0; i < k; i++) {
+                out[i] = i;
+            }
+            return;
+        }
+        long state = (block * 0x9E3779B97F4A7C15L) ^ ((long) id << 20) ^ weight ^ 0x5DEECE66DL;
+        int n = 0;
+        for (int j = k - weight; j < k; j++) {
+            state += 0x9E3779B97F4A7C15L;
+            long z = state;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            z ^= z >>> 31;
+            int t = (int) (((z >>> 32) * (j + 1L)) >>> 32);
+            if (scratch.get(t)) {
+                t = j;
+            }
+            scratch.set(t);
+            out[n++] = t;
+        }
+        for (int i = 0; i < n; i++) {
+            scratch.clear(out[i]);
+        }
+    }
+
+    /** A block's source symbols in the code's working form (one {@code long[]} per symbol, zero-padded). */
+    public long[][] prepare(byte[][] source) {
+        long[][] out = new long[source.length][];
+        for (int i = 0; i < source.length; i++) {
+            out[i] = toWords(source[i]);
+        }
+        return out;
+    }
+
+    /** Repair symbol {@code id} (at least k) of block {@code block} with the given weight, into {@code out}. */
+    public void encode(long[][] source, int block, int id, int weight, byte[] out, Scratch scratch) {
+        if (id < k) {
+            throw new IllegalArgumentException("repair symbol ids start at k=" + k + ", got " + id);
+        }
+        row(k, block, id, weight, scratch.indices, scratch.bits);
+        long[] acc = scratch.acc;
+        java.util.Arrays.fill(acc, 0L);
+        for (int i = 0; i < weight; i++) {
+            xor(acc, source[scratch.indices[i]]);
+        }
+        toBytes(acc, out);
+    }
+
+    /** Reusable working memory for one thread. */
+    public Scratch scratch() {
+        return new Scratch();
+    }
+
+    /** Per-thread buffers for row generation and encoding. */
+    public final class Scratch {
+        final int[] indices = new int[k];
+        final BitSet bits = new BitSet(k);
+        final long[] acc = new long[words];
+    }
+
+    long[] toWords(byte[] symbol) {
+        long[] w = new long[words];
+        int full = Math.min(symbol.length, symbolSize) / 8;
+        for (int i = 0; i < full; i++) {
+            w[i] = (long) LONGS.get(symbol, i * 8);
+        }
+        for (int b = full * 8; b < Math.min(symbol.length, symbolSize); b++) {
+            w[b / 8] |= (symbol[b] & 0xFFL) << (8 * (b % 8));
+        }
+        return w;
+    }
+
+    void toBytes(long[] w, byte[] out) {
+        int full = symbolSize / 8;
+        for (int i = 0; i < full; i++) {
+            LONGS.set(out, i * 8, w[i]);
+        }
+        for (int b = full * 8; b < symbolSize; b++) {
+            out[b] = (byte) (w[b / 8] >>> (8 * (b % 8)));
+        }
+    }
+
+    static void xor(long[] dst, long[] src) {
+        for (int i = 0; i < dst.length; i++) {
+            dst[i] ^= src[i];
+        }
+    }
+
+    /** A decoder for block {@code block}. */
+    public Decoder decoder(int block) {
+        return new Decoder(block);
+    }
+
+    /**
+     * Collects one block's symbols in any order. Rows wait until there are as many as missing sources; then the
+     * missing sources become the unknowns of a GF(2) system that every further row joins by online elimination, and
+     * the block is rebuilt the moment the system has full rank. Not thread-safe: one block, one receiver thread.
+     */
+    public final class Decoder {
+
+        private final int block;
+        private final long[][] source = new long[k][];
+        private int have;
+        private final Set<Integer> repairIds = new HashSet<>();
+        private List<int[]> pendingRows = new ArrayList<>();
+        private List<long[]> pendingPayloads = new ArrayList<>();
+        private final Scratch scratch = new Scratch();
+        // the system, once built
+        private int[] columnOf;
+        private int[] sourceOf;
+        private int unknowns;
+        private int bitWords;
+        private long[][] pivotBits;
+        private long[][] pivotPayload;
+        private int rank;
+        private boolean complete;
+
+        private Decoder(int block) {
+            this.block = block;
+        }
+
+        /**
+         * Adds a symbol (a source symbol when {@code id < k}, else a repair row of the given weight); returns false
+         * when it is a duplicate, malformed or no longer needed.
+         */
+        public boolean add(int id, int weight, byte[] symbol) {
+            if (complete || id < 0 || symbol.length > symbolSize) {
+                return false;
+            }
+            if (id < k) {
+                if (source[id] != null) {
+                    return false;
+                }
+                long[] s = toWords(symbol);
+                source[id] = s;
+                have++;
+                if (columnOf != null && columnOf[id] >= 0) {
+                    long[] bits = new long[bitWords];
+                    int c = columnOf[id];
+                    bits[c >>> 6] |= 1L << c;
+                    insert(bits, s.clone());
+                } else if (have == k) {
+                    complete = true;
+                }
+                maybeSolve();
+                return true;
+            }
+            if (weight < 1 || weight > k || symbol.length != symbolSize || !repairIds.add(id)) {
+                return false;
+            }
+            long[] payload = toWords(symbol);
+            if (columnOf == null) {
+                int[] row = new int[weight];
+                row(k, block, id, weight, scratch.indices, scratch.bits);
+                System.arraycopy(scratch.indices, 0, row, 0, weight);
+                pendingRows.add(row);
+                pendingPayloads.add(payload);
+                if (pendingRows.size() >= k - have) {
+                    build();
+                }
+            } else {
+                row(k, block, id, weight, scratch.indices, scratch.bits);
+                join(scratch.indices, weight, payload);
+            }
+            maybeSolve();
+            return true;
+        }
+
+        /** Independent symbols still needed before the block can be rebuilt: the deficit a receiver reports. */
+        public int deficit() {
+            if (complete) {
+                return 0;
+            }
+            if (columnOf == null) {
+                return Math.max(0, k - have - pendingRows.size());
+            }
+            return unknowns - rank;
+        }
+
+        /** Whether every source symbol is present, received or rebuilt. */
+        public boolean complete() {
+            return complete;
+        }
+
+        /** The k source symbols, each {@code symbolSize} bytes (zero-padded); only once complete. */
+        public byte[][] decode() {
+            if (!complete) {
+                throw new IllegalStateException("block needs " + deficit() + " more symbol(s)");
+            }
+            byte[][] out = new byte[k][symbolSize];
+            for (int i = 0; i < k; i++) {
+                toBytes(source[i], out[i]);
+            }
+            return out;
+        }
+
+        private void build() {
+            unknowns = k - have;
+            columnOf = new int[k];
+            sourceOf = new int[unknowns];
+            for (int i = 0, c = 0; i < k; i++) {
+                if (source[i] == null) {
+                    columnOf[i] = c;
+                    sourceOf[c++] = i;
+                } else {
+                    columnOf[i] = -1;
+                }
+            }
+            bitWords = (unknowns + 63) >>> 6;
+            pivotBits = new long[unknowns][];
+            pivotPayload = new long[unknowns][];
+            for (int r = 0; r < pendingRows.size(); r++) {
+                int[] row = pendingRows.get(r);
+                join(row, row.length, pendingPayloads.get(r));
+            }
+            pendingRows = null;
+            pendingPayloads = null;
+        }
+
+        /** Takes the known sources out of a row and adds what is left to the system. */
+        private void join(int[] row, int weight, long[] payload) {
+            long[] bits = new long[bitWords];
+            for (int i = 0; i < weight; i++) {
+                int s = row[i];
+                if (source[s] != null) {
+                    xor(payload, source[s]);
+                } else {
+                    int c = columnOf[s];
+                    bits[c >>> 6] ^= 1L << c;
+                }
+            }
+            insert(bits, payload);
+        }
+
+        /** Online elimination: reduces the row by the pivots of its lowest bits until it has a free pivot. */
+        private void insert(long[] bits, long[] payload) {
+            int w = 0;
+            while (true) {
+                while (w < bitWords && bits[w] == 0) {
+                    w++;
+                }
+                if (w == bitWords) {
+                    return; // dependent: nothing new
+                }
+                int c = (w << 6) + Long.numberOfTrailingZeros(bits[w]);
+                if (pivotBits[c] == null) {
+                    pivotBits[c] = bits;
+                    pivotPayload[c] = payload;
+                    rank++;
+                    return;
+                }
+                long[] p = pivotBits[c];
+                for (int i = w; i < bitWords; i++) {
+                    bits[i] ^= p[i];
+                }
+                xor(payload, pivotPayload[c]);
+            }
+        }
+
+        private void maybeSolve() {
+            if (complete || columnOf == null || rank < unknowns) {
+                return;
+            }
+            // back substitution, highest column first: each pivot row only has bits at or above its own column
+            for (int c = unknowns - 1; c >= 0; c--) {
+                long[] bits = pivotBits[c];
+                long[] payload = pivotPayload[c];
+                int startWord = c >>> 6;
+                for (int w = startWord; w < bitWords; w++) {
+                    long word = bits[w];
+                    if (w == startWord) {
+                        word &= ~((2L << (c & 63)) - 1); // only bits above c
+                    }
+                    while (word != 0) {
+                        int other = (w << 6) + Long.numberOfTrailingZeros(word);
+                        word &= word - 1;
+                        xor(payload, pivotPayload[other]);
+                    }
+                }
+                source[sourceOf[c]] = payload;
+            }
+            have = k;
+            complete = true;
+            pivotBits = null;
+            pivotPayload = null;
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package org.stbguest.multicast.fec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+class SparseCodeTest {
+
+    private static byte[][] block(int k, int t, long seed) {
+        Random r = new Random(seed);
+        byte[][] s = new byte[k][t];
+        for (byte[] sym : s) {
+            r.nextBytes(sym);
+        }
+        return s;
+    }
+
+    /**
+     * Under random loss, a receiver fed rounds of "its deficit" fresh repair rows (the feedback protocol for one
+     * receiver) rebuilds the block exactly, and needs only a few rows beyond the sources it lost.
+     */
+    @Property(tries = 60)
+    void roundsOfTheDeficitRebuildTheBlock(@ForAll @IntRange(min = 1, max = 3000) int k,
+                                           @ForAll @IntRange(min = 0, max = 30) int lossPercent,
+                                           @ForAll long seed) {
+        int t = 24;
+        var code = new SparseCode(k, t);
+        byte[][] source = block(k, t, seed);
+        long[][] words = code.prepare(source);
+        Random random = new Random(seed);
+        var decoder = code.decoder(3);
+        int lost = 0;
+        for (int i = 0; i < k; i++) {
+            if (random.nextInt(100) < lossPercent) {
+                lost++;
+            } else {
+                assertThat(decoder.add(i, 0, source[i])).isTrue();
+            }
+        }
+        var scratch = code.scratch();
+        int nextId = k;
+        int rowsUsed = 0;
+        for (int round = 0; !decoder.complete() && round < 50; round++) {
+            int batch = decoder.deficit();
+            assertThat(batch).isPositive();
+            int weight = SparseCode.weightFor(k, batch);
+            for (int i = 0; i < batch; i++) {
+                byte[] repair = new byte[t];
+                code.encode(words, 3, nextId, weight, repair, scratch);
+                rowsUsed++;
+                decoder.add(nextId++, weight, repair);
+            }
+        }
+        assertThat(decoder.complete()).isTrue();
+        assertThat(decoder.decode()).isDeepEqualTo(source);
+        assertThat(rowsUsed - lost).as("rows beyond the lost sources").isLessThanOrEqualTo(16);
+    }
+
+    /** Sources and rows in any order, with duplicates and late sources after the system is built. */
+    @Property(tries = 40)
+    void anyOrderWithDuplicates(@ForAll @IntRange(min = 2, max = 600) int k, @ForAll long seed) {
+        int t = 13; // not a multiple of 8
+        var code = new SparseCode(k, t);
+        byte[][] source = block(k, t, seed);
+        long[][] words = code.prepare(source);
+        Random random = new Random(seed);
+        List<int[]> symbols = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            symbols.add(new int[] {i, 0});
+            if (random.nextInt(10) == 0) {
+                symbols.add(new int[] {i, 0});
+            }
+        }
+        int repairs = k / 5 + 20;
+        for (int i = 0; i < repairs; i++) {
+            symbols.add(new int[] {k + i, SparseCode.weightFor(k, repairs)});
+        }
+        Collections.shuffle(symbols, random);
+        var decoder = code.decoder(0);
+        var scratch = code.scratch();
+        int dropped = 0;
+        for (int[] s : symbols) {
+            if (decoder.complete()) {
+                break;
+            }
+            if (s[0] < k && random.nextInt(5) == 0 && dropped < k / 6) {
+                dropped++;
+                continue;
+            }
+            byte[] payload = new byte[t];
+            if (s[0] < k) {
+                payload = source[s[0]].clone();
+            } else {
+                code.encode(words, 0, s[0], s[1], payload, scratch);
+            }
+            decoder.add(s[0], s[1], payload);
+        }
+        assertThat(decoder.complete()).as("decoded with %d rows for %d drops", repairs, dropped).isTrue();
+        assertThat(decoder.decode()).isDeepEqualTo(source);
+    }
+
+    @Test
+    void deficitIsExactRankNotACount() {
+        int k = 8;
+        int t = 8;
+        var code = new SparseCode(k, t);
+        byte[][] source = block(k, t, 7);
+        var decoder = code.decoder(0);
+        for (int i = 2; i < k; i++) {
+            decoder.add(i, 0, source[i]);
+        }
+        assertThat(decoder.deficit()).isEqualTo(2);
+        // two copies of the same row under different ids: the second is dependent and must not count
+        byte[] xor = new byte[t];
+        for (int b = 0; b < t; b++) {
+            xor[b] = (byte) (source[0][b] ^ source[1][b]);
+        }
+        long[][] words = code.prepare(source);
+        int found = 0;
+        int[] ids = new int[2];
+        int[] row = new int[k];
+        BitSet scratch = new BitSet();
+        for (int id = k; found < 2 && id < 10_000; id++) {
+            SparseCode.row(k, 0, id, 2, row, scratch);
+            if (Math.min(row[0], row[1]) == 0 && Math.max(row[0], row[1]) == 1) {
+                ids[found++] = id;
+            }
+        }
+        assertThat(found).isEqualTo(2);
+        byte[] a = new byte[t];
+        code.encode(words, 0, ids[0], 2, a, code.scratch());
+        assertThat(a).isEqualTo(xor);
+        decoder.add(ids[0], 2, a);
+        decoder.add(ids[1], 2, a.clone());
+        assertThat(decoder.deficit()).isEqualTo(1);
+        decoder.add(0, 0, source[0]);
+        assertThat(decoder.complete()).isTrue();
+        assertThat(decoder.decode()).isDeepEqualTo(source);
+    }
+
+    @Test
+    void rowsAreDistinctInRangeAndStableAcrossPlatforms() {
+        int[] row = new int[1000];
+        BitSet scratch = new BitSet();
+        SparseCode.row(1000, 5, 1234, 300, row, scratch);
+        assertThat(scratch.isEmpty()).isTrue();
+        BitSet seen = new BitSet();
+        for (int i = 0; i < 300; i++) {
+            assertThat(row[i]).isBetween(0, 999);
+            assertThat(seen.get(row[i])).isFalse();
+            seen.set(row[i]);
+        }
+        // integer-only generator: this vector must never change, or senders and boxes of different versions disagree
+        SparseCode.row(100, 1, 200, 5, row, scratch);
+        assertThat(java.util.Arrays.copyOf(row, 5)).containsExactly(GOLDEN);
+        SparseCode.row(10, 0, 10, 10, row, scratch);
+        assertThat(java.util.Arrays.copyOf(row, 10)).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    }
+
+    private static final int[] GOLDEN = {66, 50, 71, 20, 68};
+
+    @Test
+    void weightsAimAtTheDeficitAndStayInRange() {
+        assertThat(SparseCode.weightFor(16384, 820)).isEqualTo((16 * 16384 + 819) / 820);
+        assertThat(SparseCode.weightFor(16384, 1)).isEqualTo(8192);
+        assertThat(SparseCode.weightFor(7, 1)).isEqualTo(4);
+        assertThat(SparseCode.weightFor(100, 10_000)).isEqualTo(1);
+        assertThatThrownBy(() -> new SparseCode(SparseCode.MAX_K + 1, 8)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void malformedSymbolsAreRefused() {
+        var code = new SparseCode(4, 8);
+        var decoder = code.decoder(0);
+        assertThat(decoder.add(4, 0, new byte[8])).isFalse(); // repair with no weight
+        assertThat(decoder.add(4, 5, new byte[8])).isFalse(); // weight above k
+        assertThat(decoder.add(4, 2, new byte[7])).isFalse(); // short repair
+        assertThat(decoder.add(0, 0, new byte[9])).isFalse(); // long source
+        assertThat(decoder.add(-1, 0, new byte[8])).isFalse();
+        assertThat(decoder.deficit()).isEqualTo(4);
+    }
+}
