@@ -1,81 +1,137 @@
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.stbguest.multicast.fec.SparseCode;
 
 /**
- * Simulated fleet: sender bytes / image size for the FEC protocol at fleet sizes no machine can host, with loss
- * drawn independently per receiver and packet. The protocol is the real one: a first cycle of k + ceil(k * ratio)
- * symbols per block, then feedback rounds that send, per block, the largest deficit any receiver still has plus the
- * proactive share. The code is MDS (any k symbols of a block rebuild it, checked by the property tests), so counting
- * symbols per block is exact. Usage: FleetSim RECEIVERS LOSS_PERCENT IMAGE_MIB SEED
+ * Simulated fleet: sender bytes / image size for the feedback protocol with the large-block code, at fleet sizes no
+ * machine can host, with loss drawn independently per receiver and packet. The protocol is the real one (all source
+ * symbols of a block, then rounds of the largest reported deficit in fresh rows, weight from {@code
+ * SparseCode.weightFor}) and so are the rows ({@code SparseCode.row}); each receiver tracks the exact GF(2) rank of
+ * what it got over the sources it lost (bits only, no payload), so a dependent row costs what it costs on a real
+ * box. Blocks are independent, so a few blocks give the per-file ratio of any image made of such blocks. Bytes are
+ * counted as a sender's interface counts them: symbol + 16-byte header + UDP + IPv4 + Ethernet.
+ * Usage: FleetSim RECEIVERS LOSS_PERCENT BLOCKS SEED [K]
  */
 public final class FleetSim {
 
-    static final int SYMBOL = 1400;
-    static final int K = Integer.getInteger("k", 64);
-    static final int HEADER = 22 + 28; // our header + IPv4 + UDP
-    static final double RATIO = Double.parseDouble(System.getProperty("ratio", "0.02"));
+    static final int SYMBOL = 1456;
+    static final int FRAME = SYMBOL + 16 + 8 + 20 + 14;
+
+    /** One receiver's view of one block: which sources it lost, and its echelon rows over them. */
+    static final class Receiver {
+        final long[] missing;
+        final int[] before; // lost sources before each word of missing
+        final int m;
+        final int words;
+        final long[][] pivots;
+        int rank;
+        final SplittableRandom random;
+
+        Receiver(int k, double loss, SplittableRandom random) {
+            this.random = random;
+            missing = new long[(k + 63) >>> 6];
+            int lost = 0;
+            for (int i = 0; i < k; i++) {
+                if (random.nextDouble() < loss) {
+                    missing[i >>> 6] |= 1L << i;
+                    lost++;
+                }
+            }
+            m = lost;
+            before = new int[missing.length];
+            for (int w = 1; w < missing.length; w++) {
+                before[w] = before[w - 1] + Long.bitCount(missing[w - 1]);
+            }
+            words = (m + 63) >>> 6;
+            pivots = new long[m][];
+        }
+
+        int deficit() {
+            return m - rank;
+        }
+
+        void receive(int[] row, int weight, double loss) {
+            if (random.nextDouble() < loss || rank == m) {
+                return;
+            }
+            long[] bits = new long[words];
+            for (int i = 0; i < weight; i++) {
+                int s = row[i];
+                long word = missing[s >>> 6];
+                if ((word & (1L << s)) != 0) {
+                    int c = before[s >>> 6] + Long.bitCount(word & ((1L << s) - 1));
+                    bits[c >>> 6] ^= 1L << c;
+                }
+            }
+            int w = 0;
+            while (true) {
+                while (w < words && bits[w] == 0) {
+                    w++;
+                }
+                if (w == words) {
+                    return;
+                }
+                int c = (w << 6) + Long.numberOfTrailingZeros(bits[w]);
+                if (pivots[c] == null) {
+                    pivots[c] = bits;
+                    rank++;
+                    return;
+                }
+                long[] p = pivots[c];
+                for (int i = w; i < words; i++) {
+                    bits[i] ^= p[i];
+                }
+            }
+        }
+    }
 
     public static void main(String[] args) {
         int receivers = Integer.parseInt(args[0]);
         double loss = Double.parseDouble(args[1]) / 100.0;
-        long size = Long.parseLong(args[2]) * 1048576L;
+        int blocks = Integer.parseInt(args[2]);
         long seed = Long.parseLong(args[3]);
-        long symbols = (size + SYMBOL - 1) / SYMBOL;
-        int blocks = (int) ((symbols + K - 1) / K);
-        SplittableRandom random = new SplittableRandom(seed);
-        // need[r][b] would be receivers x blocks ints (10,000 x 1,500 = 60 MB): fine
-        short[][] need = new short[receivers][blocks];
-        long packets = 0;
-        int[] sendNow = new int[blocks];
+        int k = args.length > 4 ? Integer.parseInt(args[4]) : 16384;
+        long t0 = System.nanoTime();
+        long sent = 0;
+        int maxRounds = 0;
+        SplittableRandom seeds = new SplittableRandom(seed);
         for (int b = 0; b < blocks; b++) {
-            int k = (int) Math.min(K, symbols - (long) b * K);
-            sendNow[b] = k + (int) Math.ceil(k * RATIO);
+            Receiver[] fleet = new Receiver[receivers];
             for (int r = 0; r < receivers; r++) {
-                need[r][b] = (short) k;
+                fleet[r] = new Receiver(k, loss, seeds.split());
             }
-        }
-        int rounds = 0;
-        while (true) {
-            for (int b = 0; b < blocks; b++) {
-                int n = sendNow[b];
-                if (n == 0) {
-                    continue;
+            sent += k;
+            int nextId = k;
+            int rounds = 0;
+            while (true) {
+                int deficit = Arrays.stream(fleet).mapToInt(Receiver::deficit).max().orElse(0);
+                if (deficit == 0) {
+                    break;
                 }
-                packets += n;
-                for (int r = 0; r < receivers; r++) {
-                    if (need[r][b] > 0) {
-                        int got = 0;
-                        for (int i = 0; i < n; i++) {
-                            if (random.nextDouble() >= loss) {
-                                got++;
-                            }
-                        }
-                        need[r][b] = (short) Math.max(0, need[r][b] - got);
+                rounds++;
+                int weight = SparseCode.weightFor(k, deficit);
+                int[][] rows = new int[deficit][weight];
+                BitSet scratch = new BitSet(k);
+                for (int j = 0; j < deficit; j++) {
+                    SparseCode.row(k, b, nextId++, weight, rows[j], scratch);
+                }
+                sent += deficit;
+                IntStream.range(0, receivers).parallel().forEach(r -> {
+                    for (int[] row : rows) {
+                        fleet[r].receive(row, weight, loss);
                     }
-                }
+                });
             }
-            int[] worst = new int[blocks];
-            boolean any = false;
-            for (int r = 0; r < receivers; r++) {
-                short[] nr = need[r];
-                for (int b = 0; b < blocks; b++) {
-                    if (nr[b] > worst[b]) {
-                        worst[b] = nr[b];
-                        any = true;
-                    }
-                }
-            }
-            if (!any) {
-                break;
-            }
-            rounds++;
-            for (int b = 0; b < blocks; b++) {
-                sendNow[b] = worst[b] == 0 ? 0 : worst[b] + (int) Math.ceil(worst[b] * RATIO);
-            }
+            maxRounds = Math.max(maxRounds, rounds);
+            System.out.printf("block %d: sent so far %.4f symbols per source symbol, %d rounds%n", b,
+                    (double) sent / ((long) k * (b + 1)), rounds);
         }
-        double sentPerFile = (double) packets * (SYMBOL + HEADER) / size;
-        System.out.printf("receivers=%d loss=%.0f%% blocks=%d packets=%d feedback_rounds=%d sent_per_file=%.3f%n",
-                receivers, loss * 100, blocks, packets, rounds, sentPerFile);
-        System.out.printf("SENT_PER_FILE=%.3f%n", sentPerFile);
+        double perFile = (double) sent * FRAME / ((double) k * blocks * SYMBOL);
+        System.out.printf("receivers=%d loss=%.1f%% k=%d blocks=%d symbols_per_source=%.4f most_rounds=%d seconds=%.1f%n",
+                receivers, loss * 100, k, blocks, (double) sent / ((long) k * blocks), maxRounds,
+                (System.nanoTime() - t0) / 1e9);
+        System.out.printf("SENT_PER_FILE=%.3f%n", perFile);
     }
 }

@@ -297,9 +297,41 @@ public final class SparseCode {
             bitWords = (unknowns + 63) >>> 6;
             pivotBits = new long[unknowns][];
             pivotPayload = new long[unknowns][];
-            for (int r = 0; r < pendingRows.size(); r++) {
-                int[] row = pendingRows.get(r);
-                join(row, row.length, pendingPayloads.get(r));
+            // take the received sources out of the waiting rows source by source, not row by row: each source is
+            // read once, in order, while the rows (about m symbols) stay in cache
+            int rows = pendingRows.size();
+            long[][] bits = new long[rows][bitWords];
+            int[] start = new int[k + 1];
+            for (int r = 0; r < rows; r++) {
+                for (int s : pendingRows.get(r)) {
+                    if (source[s] != null) {
+                        start[s + 1]++;
+                    } else {
+                        int c = columnOf[s];
+                        bits[r][c >>> 6] ^= 1L << c;
+                    }
+                }
+            }
+            for (int i = 0; i < k; i++) {
+                start[i + 1] += start[i];
+            }
+            int[] fill = start.clone();
+            int[] rowsOf = new int[start[k]];
+            for (int r = 0; r < rows; r++) {
+                for (int s : pendingRows.get(r)) {
+                    if (source[s] != null) {
+                        rowsOf[fill[s]++] = r;
+                    }
+                }
+            }
+            for (int s = 0; s < k; s++) {
+                long[] sym = source[s];
+                for (int e = start[s]; e < start[s + 1]; e++) {
+                    xor(pendingPayloads.get(rowsOf[e]), sym);
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                insert(bits[r], pendingPayloads.get(r));
             }
             pendingRows = null;
             pendingPayloads = null;

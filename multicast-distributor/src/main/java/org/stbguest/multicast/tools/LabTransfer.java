@@ -32,11 +32,17 @@ import org.stbguest.multicast.TransmissionSender;
  *   manifest FILE OUT              chunk FILE and write its manifest (the boxes' trusted copy)
  *   receive MANIFEST IFACE GROUP PORT SENDER_IP FEEDBACK_PORT OUT    join, report deficits, write OUT when whole
  *   send FILE MANIFEST IFACE GROUP PORT FEEDBACK_PORT RATE_BPS       feedback mode; exits after 3 quiet windows
- *   blast IFACE GROUP PORT SECONDS        raw ceiling: 1400-byte datagrams as fast as the JDK sends them (bounded)
+ *   blast IFACE GROUP PORT SECONDS        raw ceiling: 1472-byte datagrams (a full 1500-byte MTU) as fast as the JDK sends them (bounded)
  *   count IFACE GROUP PORT SECONDS        counts what arrives for SECONDS after the first datagram; prints MiB/s
- * Multicast goes only to the named interface, TTL 1.
+ * Multicast goes only to the named interface, TTL 1. The code's shape comes from system properties, the same on
+ * every peer: {@code lab.symbolSize} (default 1456), {@code lab.blockSymbols} (default 16384: the large-block code)
+ * and, for the sender, {@code lab.repairRatio} (default 0: feedback alone decides the repair).
  */
 public final class LabTransfer {
+
+    private static final int SYMBOL_SIZE = Integer.getInteger("lab.symbolSize", 1456);
+    private static final int BLOCK_SYMBOLS = Integer.getInteger("lab.blockSymbols", 16384);
+    private static final double REPAIR_RATIO = Double.parseDouble(System.getProperty("lab.repairRatio", "0"));
 
     private LabTransfer() {
     }
@@ -66,7 +72,7 @@ public final class LabTransfer {
         var workers = Executors.newSingleThreadExecutor();
         try (RandomAccessFile out = new RandomAccessFile(a[7], "rw")) {
             out.setLength(m.size());
-            var info = new TransmissionInfo(1, a[3], Integer.parseInt(a[4]), 1400, 64);
+            var info = new TransmissionInfo(1, a[3], Integer.parseInt(a[4]), SYMBOL_SIZE, BLOCK_SYMBOLS);
             var feedback = new TransmissionReceiver.Feedback(new InetSocketAddress(a[5], Integer.parseInt(a[6])),
                     Duration.ofMillis(50));
             var r = TransmissionReceiver.start(loops, settings, info, m, new BitSet(), (c, data) -> {
@@ -93,7 +99,7 @@ public final class LabTransfer {
             ch.setOption(java.net.StandardSocketOptions.IP_MULTICAST_IF, ni);
             ch.setOption(java.net.StandardSocketOptions.IP_MULTICAST_TTL, 1);
             var to = new InetSocketAddress(a[2], Integer.parseInt(a[3]));
-            var buf = java.nio.ByteBuffer.allocateDirect(1400);
+            var buf = java.nio.ByteBuffer.allocateDirect(1472);
             long end = System.nanoTime() + (long) (Double.parseDouble(a[4]) * 1e9);
             long sent = 0;
             while (System.nanoTime() < end && sent < 50_000_000L) {
@@ -139,7 +145,8 @@ public final class LabTransfer {
         DatagramChannel ch = MulticastChannels.openSender(loop, settings, aggregator, Integer.parseInt(a[6]));
         Inet4Address group = (Inet4Address) InetAddress.getByName(a[4]);
         var plan = new TransmissionPlan(1, m.rootDigest(), group, Integer.parseInt(a[5]), group, Integer.parseInt(a[5]) + 1,
-                1400, 64, 0.02, Long.parseLong(a[7]), 100, Duration.ofMinutes(10)).withFeedback(Duration.ofMillis(150));
+                SYMBOL_SIZE, BLOCK_SYMBOLS, REPAIR_RATIO, Long.parseLong(a[7]), 100, Duration.ofMinutes(10))
+                .withFeedback(Duration.ofMillis(150));
         try (var image = ImageSource.of(Path.of(a[1]))) {
             var result = new TransmissionSender(ch).transmit(plan, image, null, () -> true, aggregator);
             System.out.println("SENT " + result.bytesSent() + " packets=" + result.packets() + " receivers="
