@@ -1,7 +1,6 @@
 package org.stbguest.multicast.fec;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -37,8 +36,6 @@ public final class SparseCode {
     public static final int MAX_WEIGHT = MAX_K;
     /** Unknowns per row aimed at for the most deficient receiver. */
     public static final int DENSITY = 16;
-
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final int k;
     private final int symbolSize;
@@ -148,29 +145,42 @@ public final class SparseCode {
 
     long[] toWords(byte[] symbol) {
         long[] w = new long[words];
-        int full = Math.min(symbol.length, symbolSize) / 8;
-        for (int i = 0; i < full; i++) {
-            w[i] = (long) LONGS.get(symbol, i * 8);
-        }
-        for (int b = full * 8; b < Math.min(symbol.length, symbolSize); b++) {
-            w[b / 8] |= (symbol[b] & 0xFFL) << (8 * (b % 8));
-        }
+        toWords(symbol, w, 0);
         return w;
     }
 
-    void toBytes(long[] w, byte[] out) {
-        int full = symbolSize / 8;
-        for (int i = 0; i < full; i++) {
-            LONGS.set(out, i * 8, w[i]);
+    /** Copies a symbol (possibly shorter than the symbol size: zero-padded) into {@code dst} at {@code offset}. */
+    void toWords(byte[] symbol, long[] dst, int offset) {
+        int len = Math.min(symbol.length, symbolSize);
+        int full = len / 8;
+        ByteBuffer.wrap(symbol).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(dst, offset, full);
+        java.util.Arrays.fill(dst, offset + full, offset + words, 0L);
+        for (int b = full * 8; b < len; b++) {
+            dst[offset + b / 8] |= (symbol[b] & 0xFFL) << (8 * (b % 8));
         }
+    }
+
+    void toBytes(long[] w, byte[] out) {
+        toBytes(w, 0, out);
+    }
+
+    void toBytes(long[] w, int offset, byte[] out) {
+        int full = symbolSize / 8;
+        ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(w, offset, full);
         for (int b = full * 8; b < symbolSize; b++) {
-            out[b] = (byte) (w[b / 8] >>> (8 * (b % 8)));
+            out[b] = (byte) (w[offset + b / 8] >>> (8 * (b % 8)));
         }
     }
 
     static void xor(long[] dst, long[] src) {
         for (int i = 0; i < dst.length; i++) {
             dst[i] ^= src[i];
+        }
+    }
+
+    static void xor(long[] dst, long[] src, int offset) {
+        for (int i = 0; i < dst.length; i++) {
+            dst[i] ^= src[offset + i];
         }
     }
 
@@ -187,7 +197,9 @@ public final class SparseCode {
     public final class Decoder {
 
         private final int block;
-        private final long[][] source = new long[k][];
+        /** The block's sources, one after the other ({@code words} longs each): one array, not k small ones. */
+        private long[] store;
+        private final BitSet present = new BitSet(k);
         private int have;
         private final Set<Integer> repairIds = new HashSet<>();
         private List<int[]> pendingRows = new ArrayList<>();
@@ -216,17 +228,20 @@ public final class SparseCode {
                 return false;
             }
             if (id < k) {
-                if (source[id] != null) {
+                if (present.get(id)) {
                     return false;
                 }
-                long[] s = toWords(symbol);
-                source[id] = s;
+                if (store == null) {
+                    store = new long[k * words];
+                }
+                toWords(symbol, store, id * words);
+                present.set(id);
                 have++;
                 if (columnOf != null && columnOf[id] >= 0) {
                     long[] bits = new long[bitWords];
                     int c = columnOf[id];
                     bits[c >>> 6] |= 1L << c;
-                    insert(bits, s.clone());
+                    insert(bits, java.util.Arrays.copyOfRange(store, id * words, (id + 1) * words));
                 } else if (have == k) {
                     complete = true;
                 }
@@ -277,7 +292,7 @@ public final class SparseCode {
             }
             byte[][] out = new byte[k][symbolSize];
             for (int i = 0; i < k; i++) {
-                toBytes(source[i], out[i]);
+                toBytes(store, i * words, out[i]);
             }
             return out;
         }
@@ -286,8 +301,11 @@ public final class SparseCode {
             unknowns = k - have;
             columnOf = new int[k];
             sourceOf = new int[unknowns];
+            if (store == null) {
+                store = new long[k * words];
+            }
             for (int i = 0, c = 0; i < k; i++) {
-                if (source[i] == null) {
+                if (!present.get(i)) {
                     columnOf[i] = c;
                     sourceOf[c++] = i;
                 } else {
@@ -304,7 +322,7 @@ public final class SparseCode {
             int[] start = new int[k + 1];
             for (int r = 0; r < rows; r++) {
                 for (int s : pendingRows.get(r)) {
-                    if (source[s] != null) {
+                    if (present.get(s)) {
                         start[s + 1]++;
                     } else {
                         int c = columnOf[s];
@@ -319,15 +337,14 @@ public final class SparseCode {
             int[] rowsOf = new int[start[k]];
             for (int r = 0; r < rows; r++) {
                 for (int s : pendingRows.get(r)) {
-                    if (source[s] != null) {
+                    if (present.get(s)) {
                         rowsOf[fill[s]++] = r;
                     }
                 }
             }
             for (int s = 0; s < k; s++) {
-                long[] sym = source[s];
                 for (int e = start[s]; e < start[s + 1]; e++) {
-                    xor(pendingPayloads.get(rowsOf[e]), sym);
+                    xor(pendingPayloads.get(rowsOf[e]), store, s * words);
                 }
             }
             for (int r = 0; r < rows; r++) {
@@ -342,8 +359,8 @@ public final class SparseCode {
             long[] bits = new long[bitWords];
             for (int i = 0; i < weight; i++) {
                 int s = row[i];
-                if (source[s] != null) {
-                    xor(payload, source[s]);
+                if (present.get(s)) {
+                    xor(payload, store, s * words);
                 } else {
                     int c = columnOf[s];
                     bits[c >>> 6] ^= 1L << c;
@@ -397,7 +414,7 @@ public final class SparseCode {
                         xor(payload, pivotPayload[other]);
                     }
                 }
-                source[sourceOf[c]] = payload;
+                System.arraycopy(payload, 0, store, sourceOf[c] * words, words);
             }
             have = k;
             complete = true;
