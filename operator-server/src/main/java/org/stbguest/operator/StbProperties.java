@@ -28,7 +28,7 @@ public record StbProperties(
     /** Multicast parameters handed to the distributor and to boxes. */
     public record Multicast(@DefaultValue("239.255.42.2") String dataGroup,
                             @DefaultValue("42000") int dataPortBase,
-                            @DefaultValue("1400") int symbolSize,
+                            @DefaultValue("1456") int symbolSize,
                             @DefaultValue("64") int blockSymbols,
                             @DefaultValue("0.05") double repairRatio,
                             @DefaultValue("100000000") long rateBitsPerSecond) {
