@@ -16,9 +16,10 @@ import org.stbguest.multicast.wire.Frame;
 import org.stbguest.multicast.wire.FrameEncoder;
 
 /**
- * Sends one image with forward error correction, in a carousel. Every cycle sends, for every source block, a block's
- * worth of symbols plus the proactive repair share, always continuing with symbol ids the block has not sent yet:
- * the first cycle sends the source symbols, later cycles fresh repair symbols. So a box that lost any few packets of
+ * Sends one image with forward error correction, in a carousel. With Reed-Solomon blocks every cycle sends, for every
+ * source block, a block's worth of symbols plus the proactive repair share, always continuing with symbol ids the
+ * block has not sent yet: the first cycle sends the source symbols, later cycles fresh repair symbols; with the
+ * large-block code every cycle sends the sources again plus the proactive share of fresh rows. So a box that lost any few packets of
  * a block, or tuned in late, completes it from whatever symbols it catches next, and the cost of the cycle does not
  * depend on which boxes lost what. Announcements (supplied by the caller: signed by the director) go out on the
  * control group between data packets. Runs on the calling thread (never an event loop) and paces itself to the plan's

@@ -32,8 +32,6 @@ public final class SparseCode {
 
     /** Largest source block. */
     public static final int MAX_K = 32768;
-    /** Largest weight: the wire carries it in 16 bits. */
-    public static final int MAX_WEIGHT = MAX_K;
     /** Unknowns per row aimed at for the most deficient receiver. */
     public static final int DENSITY = 16;
 
