@@ -242,6 +242,8 @@ public final class SparseCode {
                     insert(bits, java.util.Arrays.copyOfRange(store, id * words, (id + 1) * words));
                 } else if (have == k) {
                     complete = true;
+                } else if (columnOf == null && !pendingRows.isEmpty() && pendingRows.size() >= k - have) {
+                    build(); // the waiting rows are now as many as the sources still missing
                 }
                 maybeSolve();
                 return true;

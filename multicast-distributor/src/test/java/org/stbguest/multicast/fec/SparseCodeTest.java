@@ -103,8 +103,32 @@ class SparseCodeTest {
                 code.encode(words, 0, s[0], s[1], payload, scratch);
             }
             decoder.add(s[0], s[1], payload);
+            assertThat(decoder.deficit() == 0).as("a deficit of 0 means complete").isEqualTo(decoder.complete());
         }
         assertThat(decoder.complete()).as("decoded with %d rows for %d drops", repairs, dropped).isTrue();
+        assertThat(decoder.decode()).isDeepEqualTo(source);
+    }
+
+    /** Rows that wait for more rows, then late sources: the block must not sit at a deficit of 0 unbuilt. */
+    @Test
+    void lateSourcesAfterWaitingRowsStillRebuildTheBlock() {
+        int k = 10;
+        int t = 8;
+        var code = new SparseCode(k, t);
+        byte[][] source = block(k, t, 11);
+        long[][] words = code.prepare(source);
+        var decoder = code.decoder(0);
+        for (int i = 0; i < 7; i++) {
+            decoder.add(i, 0, source[i]);
+        }
+        byte[] row = new byte[t];
+        code.encode(words, 0, k, k, row, code.scratch()); // every source: covers whatever is missing
+        decoder.add(k, k, row);
+        assertThat(decoder.deficit()).isEqualTo(2);
+        decoder.add(7, 0, source[7]);
+        assertThat(decoder.deficit()).isEqualTo(1);
+        decoder.add(8, 0, source[8]);
+        assertThat(decoder.complete()).as("one row for the one source still missing").isTrue();
         assertThat(decoder.decode()).isDeepEqualTo(source);
     }
 
