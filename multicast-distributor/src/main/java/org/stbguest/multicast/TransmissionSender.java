@@ -19,8 +19,8 @@ import org.stbguest.multicast.wire.FrameEncoder;
  * Sends one image with forward error correction, in a carousel. With Reed-Solomon blocks every cycle sends, for every
  * source block, a block's worth of symbols plus the proactive repair share, always continuing with symbol ids the
  * block has not sent yet: the first cycle sends the source symbols, later cycles fresh repair symbols; with the
- * large-block code every cycle sends the sources again plus the proactive share of fresh rows. So a box that lost any few packets of
- * a block, or tuned in late, completes it from whatever symbols it catches next, and the cost of the cycle does not
+ * large-block code every cycle sends the sources again plus the proactive share of fresh rows. So a box that lost
+ * any few packets of a block, or tuned in late, completes it from whatever symbols it catches next, and the cost of the cycle does not
  * depend on which boxes lost what. Announcements (supplied by the caller: signed by the director) go out on the
  * control group between data packets. Runs on the calling thread (never an event loop) and paces itself to the plan's
  * rate; the channel's writability bounds what is queued.
@@ -94,18 +94,18 @@ public final class TransmissionSender {
                 int k = code.k();
                 int repairs = (int) Math.ceil(k * plan.repairRatio());
                 // Reed-Solomon: the next k + repairs ids of the block, sources first; the large-block code: the sources
-                // again every cycle (for late joiners: rebuilding a whole block from its rows would be slow) and fresh rows
-                int count = code instanceof BlockCode.Rs ? k + repairs : repairs;
-                if (!(code instanceof BlockCode.Rs)) {
+                // again every cycle and fresh rows
+                int count = code.resendsSources() ? repairs : k + repairs;
+                if (code.resendsSources()) {
                     for (int j = 0; j < k; j++) {
-                        if (!sendPaced(block.source(j), plan, announce, control, deadline)) {
+                        if (!sendPaced(block.source(j), announce, control, deadline)) {
                             break outer;
                         }
                     }
                 }
                 int weight = code.weightFor(count);
                 for (int i = 0; i < count; i++) {
-                    if (!sendPaced(block.next(weight), plan, announce, control, deadline)) {
+                    if (!sendPaced(block.next(weight), announce, control, deadline)) {
                         break outer;
                     }
                     if ((packets & 127) == 0 && !keepGoing.getAsBoolean()) {
@@ -142,18 +142,18 @@ public final class TransmissionSender {
                     BlockCode code = BlockCode.of(plan.blockSymbols(), layout.k(b), plan.symbolSize());
                     var block = new Block(plan, layout, code, b, image, source, nextId);
                     int deficit = Math.min(e.getValue(), code.k());
-                    if (!(code instanceof BlockCode.Rs) && deficit * 4L >= code.k()) {
+                    if (code.resendsSources() && deficit * 4L >= code.k()) {
                         // a receiver that missed a quarter of the block or more (joined late): the sources themselves
                         // serve it without a large decode, and cost at most four times its deficit
                         for (int j = 0; j < code.k(); j++) {
-                            sendRound(block.source(j), plan, deadline);
+                            sendRound(block.source(j), deadline);
                         }
                         continue;
                     }
                     int count = deficit + (int) Math.ceil(deficit * plan.repairRatio());
                     int weight = code.weightFor(count);
                     for (int i = 0; i < count; i++) {
-                        sendRound(block.next(weight), plan, deadline);
+                        sendRound(block.next(weight), deadline);
                     }
                 }
             }
@@ -183,8 +183,8 @@ public final class TransmissionSender {
             this.source = source;
             this.nextId = nextId;
             readBlock(image, layout, b, source);
-            if (nextId[b] == 0 && !(code instanceof BlockCode.Rs)) {
-                nextId[b] = code.k();
+            if (nextId[b] == 0) {
+                nextId[b] = code.firstId();
             }
         }
 
@@ -219,8 +219,8 @@ public final class TransmissionSender {
     private long bytes;
 
     /** Sends a frame of the first cycles, with the announcement every so often, paced; false past the deadline. */
-    private boolean sendPaced(DataFrame frame, TransmissionPlan plan, Frame announce, InetSocketAddress control,
-                              long deadline) throws InterruptedException {
+    private boolean sendPaced(DataFrame frame, Frame announce, InetSocketAddress control, long deadline)
+            throws InterruptedException {
         if (announce != null && packets % ANNOUNCE_EVERY == 0) {
             bytes += send(announce, control);
             packets++;
@@ -233,7 +233,7 @@ public final class TransmissionSender {
     }
 
     /** Sends a frame of a feedback round: paced, but a round never makes up for time spent waiting. */
-    private void sendRound(DataFrame frame, TransmissionPlan plan, long deadline) throws InterruptedException {
+    private void sendRound(DataFrame frame, long deadline) throws InterruptedException {
         int wire = send(frame, data);
         bytes += wire;
         packets++;

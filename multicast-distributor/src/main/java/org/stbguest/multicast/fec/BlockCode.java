@@ -31,6 +31,19 @@ public interface BlockCode {
     /** The repair id after {@code id}: ids wrap where the code has only so many. */
     int nextId(int id);
 
+    /**
+     * Whether the sender sends this code's sources again itself: true for the large-block code, whose id sequence
+     * ({@link #firstId()}, {@link #nextId}) holds repair rows only, and where rebuilding much of a block from rows is
+     * slow, so every carousel cycle repeats the sources and a deficit of a quarter block or more (a late joiner) is
+     * answered with sources. Reed-Solomon's id sequence starts with the sources and rebuilds any block cheaply.
+     */
+    boolean resendsSources();
+
+    /** The first id of the block's sequence: 0 (sources first) or k (repair only). */
+    default int firstId() {
+        return resendsSources() ? k() : 0;
+    }
+
     /** An encoder of block {@code block}, whose k source symbols (zero-padded to the symbol size) are given. */
     Encoder encoder(int block, byte[][] source);
 
@@ -74,6 +87,11 @@ public interface BlockCode {
         @Override
         public int nextId(int id) {
             return id >= ReedSolomon.MAX_ESI ? code.k() : id + 1;
+        }
+
+        @Override
+        public boolean resendsSources() {
+            return false;
         }
 
         @Override
@@ -124,6 +142,11 @@ public interface BlockCode {
         @Override
         public int nextId(int id) {
             return id >= (1 << 24) - 1 ? code.k() : id + 1;
+        }
+
+        @Override
+        public boolean resendsSources() {
+            return true;
         }
 
         @Override
