@@ -62,7 +62,8 @@ public final class TransmissionSender {
     /**
      * Transmits; in feedback mode ({@code plan.feedback()}, with the aggregator installed on this sender's channel)
      * the first cycle is followed by rounds that send, per block, the largest deficit any receiver reported plus the
-     * proactive share, until three feedback windows pass in silence.
+     * proactive share, until three feedback windows pass in silence (up to 40 while no receiver has reported yet or
+     * one that reported has not yet said it is complete).
      */
     public Result transmit(TransmissionPlan plan, ImageSource image, Frame announce, BooleanSupplier keepGoing,
                            FeedbackAggregator feedback) throws IOException, InterruptedException {
@@ -119,7 +120,12 @@ public final class TransmissionSender {
         if (plan.feedback() && feedback != null && !stopped) {
             int quiet = 0;
             int round = 0;
-            while (quiet < 3 && round < plan.maxCycles() * 64 && keepGoing.getAsBoolean() && System.nanoTime() < deadline) {
+            // three quiet windows end the rounds; but up to 40 while no receiver has reported yet (receivers may still
+            // be working through their socket queues when the pass ends) or one that reported has not yet said
+            // "complete" (it may be verifying a large block)
+            while ((quiet < 3 || quiet < 40 && (feedback.receivers() == 0
+                    || feedback.completeReceivers() < feedback.receivers()))
+                    && round < plan.maxCycles() * 64 && keepGoing.getAsBoolean() && System.nanoTime() < deadline) {
                 feedback.reset();
                 long windowEnd = System.nanoTime() + plan.feedbackWindow().toNanos();
                 while (System.nanoTime() < windowEnd) {

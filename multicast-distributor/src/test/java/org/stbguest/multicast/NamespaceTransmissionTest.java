@@ -93,7 +93,8 @@ class NamespaceTransmissionTest {
         Process sender = peer(prefix + "-s", dir.resolve("sender.log"), "send", file.toString(), manifest.toString(),
                 "vx0", "239.77.0.2", "42000", "41998", "100000000");
         for (Process r : receivers) {
-            assertThat(r.waitFor(120, TimeUnit.SECONDS)).as("receiver finished").isTrue();
+            boolean finished = r.waitFor(120, TimeUnit.SECONDS);
+            assertThat(finished).as(() -> "receiver finished; logs:\n" + logs()).isTrue();
             assertThat(r.exitValue()).isZero();
         }
         assertThat(sender.waitFor(60, TimeUnit.SECONDS)).as("sender finished").isTrue();
@@ -104,6 +105,19 @@ class NamespaceTransmissionTest {
         }
         assertThat(Files.readString(dir.resolve("sender.log"))).contains("receivers=2 complete=2");
         assertThat((double) sent / image.length).as("sent bytes per image byte").isBetween(1.0, 1.6);
+    }
+
+    private String logs() {
+        StringBuilder out = new StringBuilder();
+        for (String name : List.of("sender.log", "receiver1.log", "receiver2.log")) {
+            try {
+                String text = Files.readString(dir.resolve(name));
+                out.append("--- ").append(name).append('\n').append(text, Math.max(0, text.length() - 4000), text.length());
+            } catch (IOException e) {
+                out.append("--- ").append(name).append(": ").append(e).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     private void topology(int receivers) throws Exception {
