@@ -211,9 +211,10 @@ class LoopbackTransmissionTest {
             try {
                 var to = new java.net.InetSocketAddress(controlGroup, port + 1);
                 for (SignedStatement s : List.of(first, second, first, forged)) {
-                    ch.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(AnnounceFrame.of(s), to)).sync();
-                    // one at a time, in order: wait until the listener has judged it
+                    // one at a time, in order: wait until the listener has judged it (the count is read before the
+                    // send: read after it, a fast listener had already counted down and the wait missed it)
                     long before = heard.getCount();
+                    ch.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(AnnounceFrame.of(s), to)).sync();
                     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> heard.getCount() < before);
                 }
             } finally {
