@@ -6,7 +6,13 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
@@ -20,17 +26,46 @@ import org.stbguest.multicast.wire.FrameEncoder;
  * Builds the Netty datagram channels: a sender bound to the interface's address with the multicast interface and
  * TTL set, and receivers bound to a group and port and joined on the named interface. Pipelines are
  * decoder/encoder plus one thin handler.
+ *
+ * <p>On Linux the native transport (epoll) is used when its library loads: a data receiver then takes up to
+ * {@value #DATAGRAMS_PER_READ} datagrams per {@code recvmmsg} call and a sender's flushed batch goes out in one
+ * {@code sendmmsg}. Elsewhere, or with {@code -Dstbguest.multicast.transport=nio}, the JDK's NIO transport is used;
+ * the channel type always follows the event loop group's.
  */
 public final class MulticastChannels {
 
     private static final FrameEncoder ENCODER = new FrameEncoder();
+    /** Datagrams a data receiver reads per system call on the native transport. */
+    static final int DATAGRAMS_PER_READ = 32;
+    private static final boolean NATIVE = !"nio".equalsIgnoreCase(System.getProperty("stbguest.multicast.transport"))
+            && Epoll.isAvailable();
 
     private MulticastChannels() {
     }
 
-    /** An event loop group for datagram channels; one is enough for many receivers. */
+    /** An event loop group for datagram channels (native where available); one is enough for many receivers. */
     public static EventLoopGroup newEventLoopGroup(int threads) {
-        return new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        return newEventLoopGroup(threads, NATIVE);
+    }
+
+    /** A group of the native transport (which must be available) or of NIO: tests run both. */
+    static EventLoopGroup newEventLoopGroup(int threads, boolean nativeTransport) {
+        return new MultiThreadIoEventLoopGroup(threads,
+                nativeTransport ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
+
+    /** The transport new groups use: "epoll" or "nio". */
+    public static String transport() {
+        return NATIVE ? "epoll" : "nio";
+    }
+
+    private static boolean isNative(EventLoopGroup group) {
+        return group instanceof IoEventLoopGroup g && g.isIoType(EpollIoHandler.class);
+    }
+
+    private static DatagramChannel newChannel(EventLoopGroup group) {
+        return isNative(group) ? new EpollDatagramChannel(SocketProtocolFamily.INET)
+                : new NioDatagramChannel(SocketProtocolFamily.INET);
     }
 
     /**
@@ -55,7 +90,7 @@ public final class MulticastChannels {
                                              int port) throws InterruptedException {
         Bootstrap b = new Bootstrap()
                 .group(group)
-                .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+                .channelFactory(() -> newChannel(group))
                 .option(ChannelOption.IP_MULTICAST_IF, settings.networkInterface())
                 .option(ChannelOption.IP_MULTICAST_TTL, settings.ttl())
                 .option(ChannelOption.IP_MULTICAST_LOOP_DISABLED, false)
@@ -76,7 +111,7 @@ public final class MulticastChannels {
     public static DatagramChannel openUnicast(EventLoopGroup group, MulticastSettings settings) throws InterruptedException {
         Bootstrap b = new Bootstrap()
                 .group(group)
-                .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+                .channelFactory(() -> newChannel(group))
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel ch) {
@@ -100,12 +135,22 @@ public final class MulticastChannels {
     public static DatagramChannel openReceiver(EventLoopGroup eventLoops, MulticastSettings settings, InetAddress group,
                                                int port, FrameDecoder decoder, ChannelHandler handler,
                                                ChannelHandler filter) throws InterruptedException {
+        return openReceiver(eventLoops, settings, group, port, decoder, handler, filter, 0);
+    }
+
+    /**
+     * As above; {@code maxDatagram > 0} (a data group's largest frame) lets the native transport read a batch of
+     * datagrams per call, each cut at that size (a longer one cannot be a valid frame of the transmission).
+     */
+    public static DatagramChannel openReceiver(EventLoopGroup eventLoops, MulticastSettings settings, InetAddress group,
+                                               int port, FrameDecoder decoder, ChannelHandler handler,
+                                               ChannelHandler filter, int maxDatagram) throws InterruptedException {
         if (!group.isMulticastAddress()) {
             throw new IllegalArgumentException(group + " is not a multicast address");
         }
         Bootstrap b = new Bootstrap()
                 .group(eventLoops)
-                .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+                .channelFactory(() -> newChannel(eventLoops))
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
                 .option(ChannelOption.IP_MULTICAST_IF, settings.networkInterface())
@@ -118,6 +163,10 @@ public final class MulticastChannels {
                         ch.pipeline().addLast("frameDecoder", decoder).addLast("handler", handler);
                     }
                 });
+        if (maxDatagram > 0 && isNative(eventLoops)) {
+            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagram)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagram * DATAGRAMS_PER_READ));
+        }
         DatagramChannel ch = (DatagramChannel) b.bind(new InetSocketAddress(group, port)).sync().channel();
         try {
             ch.joinGroup(new InetSocketAddress(group, port), settings.networkInterface()).sync();

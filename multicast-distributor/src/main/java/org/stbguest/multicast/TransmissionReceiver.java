@@ -48,7 +48,8 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final FrameDecoder decoder = new FrameDecoder();
     // event-loop confined
     private final BlockCode.Decoder[] decoders;
-    private final byte[][][] blockData;
+    /** Complete blocks some unfinished chunk still needs: their decoders, which no longer change. */
+    private final BlockCode.Decoder[] doneBlocks;
     private final BitSet blocksDone = new BitSet();
     private final long[] lastSymbolNanos;
     private int highestBlockSeen = -1;
@@ -72,7 +73,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         this.sink = sink;
         this.workers = workers;
         this.decoders = new BlockCode.Decoder[layout.blocks()];
-        this.blockData = new byte[layout.blocks()][][];
+        this.doneBlocks = new BlockCode.Decoder[layout.blocks()];
         this.lastSymbolNanos = new long[layout.blocks()];
         int chunks = manifest.chunkDigests().size();
         this.chunkBlocksMissing = new int[chunks];
@@ -123,7 +124,8 @@ public final class TransmissionReceiver implements AutoCloseable {
             return r;
         }
         r.channel = MulticastChannels.openReceiver(eventLoops, settings, InetAddress.getByName(info.dataGroup()),
-                info.dataPort(), r.decoder, r.new Handler(), filter);
+                info.dataPort(), r.decoder, r.new Handler(), filter,
+                org.stbguest.multicast.wire.WireFormat.DATA_HEADER + info.symbolSize());
         r.loop = r.channel.eventLoop();
         if (feedback != null) {
             r.feedbackChannel = MulticastChannels.openUnicast(eventLoops, settings);
@@ -153,6 +155,26 @@ public final class TransmissionReceiver implements AutoCloseable {
     /** In feedback mode: completes once the final "complete" reports have gone to the sender. */
     public CompletableFuture<Void> finalReportsSent() {
         return reportsDone;
+    }
+
+    /**
+     * A one-line account of the receiver's state (blocks done, each open block's deficit, chunks verified and
+     * pending), taken on the receiving thread: for diagnosing a transfer that does not finish.
+     */
+    public CompletableFuture<String> status() {
+        var out = new CompletableFuture<String>();
+        loop.execute(() -> {
+            var sb = new StringBuilder("blocks_done=").append(blocksDone.cardinality()).append('/').append(layout.blocks());
+            for (int b = blocksDone.nextClearBit(0); b < layout.blocks(); b = blocksDone.nextClearBit(b + 1)) {
+                sb.append(" block").append(b).append("_deficit=")
+                        .append(decoders[b] == null ? "none" : String.valueOf(decoders[b].deficit()));
+            }
+            sb.append(" chunks_verified=").append(chunksVerified.get()).append('/').append(chunkBlocksMissing.length)
+                    .append(" chunks_pending=").append(chunksPending.cardinality())
+                    .append(" rejected=").append(rejectedChunks.get());
+            out.complete(sb.toString());
+        });
+        return out;
     }
 
     /** Chunks verified and written so far. */
@@ -286,32 +308,32 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
         symbolsUsed.incrementAndGet();
         if (d.complete()) {
-            blockData[b] = d.decode();
+            // the loop only books the block; chunks are copied out of the decoders and verified on a worker
+            doneBlocks[b] = d;
             decoders[b] = null;
             blocksDone.set(b);
             for (int c = firstChunk(b); c <= lastChunk(b); c++) {
                 if (!isChunkDone(c) && !chunksPending.get(c) && --chunkBlocksMissing[c] == 0) {
                     chunksPending.set(c);
-                    byte[] chunk = assemble(c);
                     int index = c;
-                    workers.execute(() -> verifyAndStore(index, chunk));
+                    BlockCode.Decoder[] parts = java.util.Arrays.copyOfRange(doneBlocks, firstBlock(c), lastBlock(c) + 1);
+                    workers.execute(() -> verifyAndStore(index, assemble(index, parts)));
                 }
             }
         }
     }
 
-    private byte[] assemble(int c) {
+    /** Chunk {@code c}'s bytes, from the complete blocks it overlaps ({@code parts}, from its first block on). */
+    private byte[] assemble(int c, BlockCode.Decoder[] parts) {
         byte[] chunk = new byte[manifest.chunkLength(c)];
         long chunkStart = (long) c * manifest.chunkSize();
         long chunkEnd = chunkStart + chunk.length;
-        for (int b = firstBlock(c); b <= lastBlock(c); b++) {
-            for (int j = 0; j < layout.k(b); j++) {
-                long symStart = layout.symbolOffset(b, j);
-                long from = Math.max(chunkStart, symStart);
-                long to = Math.min(chunkEnd, symStart + layout.symbolLength(b, j));
-                if (from < to) {
-                    System.arraycopy(blockData[b][j], (int) (from - symStart), chunk, (int) (from - chunkStart), (int) (to - from));
-                }
+        int first = firstBlock(c);
+        for (int b = first; b <= lastBlock(c); b++) {
+            long from = Math.max(chunkStart, layout.blockStart(b));
+            long to = Math.min(chunkEnd, layout.blockEnd(b));
+            if (from < to) {
+                parts[b - first].copyTo(from - layout.blockStart(b), chunk, (int) (from - chunkStart), (int) (to - from));
             }
         }
         return chunk;
@@ -345,7 +367,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         for (int b = firstBlock(c); b <= lastBlock(c); b++) {
             if (blocksDone.get(b)) {
                 blocksDone.clear(b);
-                blockData[b] = null;
+                doneBlocks[b] = null;
                 for (int other = firstChunk(b); other <= lastChunk(b); other++) {
                     if (!isChunkDone(other) && !chunksPending.get(other)) {
                         chunkBlocksMissing[other]++;
@@ -364,7 +386,7 @@ public final class TransmissionReceiver implements AutoCloseable {
                 needed |= !isChunkDone(other);
             }
             if (!needed) {
-                blockData[b] = null;
+                doneBlocks[b] = null;
             }
         }
     }

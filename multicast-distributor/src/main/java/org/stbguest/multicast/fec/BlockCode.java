@@ -69,6 +69,13 @@ public interface BlockCode {
 
         /** The k source symbols, each a full symbol (zero-padded); only once complete. */
         byte[][] decode();
+
+        /**
+         * Copies {@code len} bytes of the rebuilt block, {@code from} bytes into it (its symbols one after the other),
+         * to {@code dst}; only once complete. A complete decoder no longer changes, so another thread may copy from it
+         * once it has been handed over (through an executor, say).
+         */
+        void copyTo(long from, byte[] dst, int dstOff, int len);
     }
 
     /** {@link ReedSolomon} behind this interface. */
@@ -102,7 +109,10 @@ public interface BlockCode {
         @Override
         public Decoder decoder(int block) {
             ReedSolomon.Decoder d = code.decoder();
+            int symbolSize = code.symbolSize();
             return new Decoder() {
+                private byte[][] decoded;
+
                 @Override
                 public boolean add(int id, int weight, byte[] symbol) {
                     return weight == 0 && d.add(id, symbol);
@@ -121,6 +131,22 @@ public interface BlockCode {
                 @Override
                 public byte[][] decode() {
                     return d.decode();
+                }
+
+                @Override
+                public synchronized void copyTo(long from, byte[] dst, int dstOff, int len) {
+                    if (decoded == null) {
+                        decoded = d.decode();
+                    }
+                    while (len > 0) {
+                        int symbol = (int) (from / symbolSize);
+                        int within = (int) (from % symbolSize);
+                        int n = Math.min(len, symbolSize - within);
+                        System.arraycopy(decoded[symbol], within, dst, dstOff, n);
+                        from += n;
+                        dstOff += n;
+                        len -= n;
+                    }
                 }
             };
         }
@@ -178,6 +204,11 @@ public interface BlockCode {
                 @Override
                 public byte[][] decode() {
                     return d.decode();
+                }
+
+                @Override
+                public void copyTo(long from, byte[] dst, int dstOff, int len) {
+                    d.copyTo(from, dst, dstOff, len);
                 }
             };
         }

@@ -1,6 +1,5 @@
 package org.stbguest.multicast.fec;
 
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -147,11 +146,17 @@ public final class SparseCode {
         return w;
     }
 
+    /** Little-endian longs in a byte array: compiled to plain 8-byte loads and stores. */
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     /** Copies a symbol (possibly shorter than the symbol size: zero-padded) into {@code dst} at {@code offset}. */
     void toWords(byte[] symbol, long[] dst, int offset) {
         int len = Math.min(symbol.length, symbolSize);
         int full = len / 8;
-        ByteBuffer.wrap(symbol).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(dst, offset, full);
+        for (int i = 0; i < full; i++) {
+            dst[offset + i] = (long) LONGS.get(symbol, i * 8);
+        }
         java.util.Arrays.fill(dst, offset + full, offset + words, 0L);
         for (int b = full * 8; b < len; b++) {
             dst[offset + b / 8] |= (symbol[b] & 0xFFL) << (8 * (b % 8));
@@ -163,10 +168,21 @@ public final class SparseCode {
     }
 
     void toBytes(long[] w, int offset, byte[] out) {
-        int full = symbolSize / 8;
-        ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(w, offset, full);
-        for (int b = full * 8; b < symbolSize; b++) {
-            out[b] = (byte) (w[offset + b / 8] >>> (8 * (b % 8)));
+        copyOut(w, offset, 0, out, 0, symbolSize);
+    }
+
+    /** Bytes {@code byteOff..byteOff+n} of the symbol at {@code src[wordBase..]} (little-endian words) into dst. */
+    static void copyOut(long[] src, int wordBase, int byteOff, byte[] dst, int dstOff, int n) {
+        int i = 0;
+        for (; i < n && ((byteOff + i) & 7) != 0; i++) {
+            dst[dstOff + i] = (byte) (src[wordBase + ((byteOff + i) >>> 3)] >>> (8 * ((byteOff + i) & 7)));
+        }
+        int word = wordBase + ((byteOff + i) >>> 3);
+        for (; i + 8 <= n; i += 8) {
+            LONGS.set(dst, dstOff + i, src[word++]);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = (byte) (src[wordBase + ((byteOff + i) >>> 3)] >>> (8 * ((byteOff + i) & 7)));
         }
     }
 
@@ -295,6 +311,28 @@ public final class SparseCode {
                 toBytes(store, i * words, out[i]);
             }
             return out;
+        }
+
+        /**
+         * Copies {@code len} bytes of the rebuilt block, {@code from} bytes into it, to {@code dst}: straight from the
+         * decoder's working store, without {@link #decode()}'s copy of the whole block. Only once complete.
+         */
+        public void copyTo(long from, byte[] dst, int dstOff, int len) {
+            if (!complete) {
+                throw new IllegalStateException("block needs " + deficit() + " more symbol(s)");
+            }
+            if (from < 0 || len < 0 || from + len > (long) k * symbolSize) {
+                throw new IndexOutOfBoundsException("bytes " + from + "+" + len + " of a block of " + k + " symbols");
+            }
+            while (len > 0) {
+                int symbol = (int) (from / symbolSize);
+                int within = (int) (from % symbolSize);
+                int n = Math.min(len, symbolSize - within);
+                copyOut(store, symbol * words, within, dst, dstOff, n);
+                from += n;
+                dstOff += n;
+                len -= n;
+            }
         }
 
         private void build() {

@@ -22,6 +22,7 @@ import org.stbguest.multicast.FeedbackAggregator;
 import org.stbguest.multicast.ImageSource;
 import org.stbguest.multicast.MulticastChannels;
 import org.stbguest.multicast.MulticastSettings;
+import org.stbguest.multicast.ReceiverWarmUp;
 import org.stbguest.multicast.TransmissionPlan;
 import org.stbguest.multicast.TransmissionReceiver;
 import org.stbguest.multicast.TransmissionSender;
@@ -36,12 +37,16 @@ import org.stbguest.multicast.TransmissionSender;
  *   count IFACE GROUP PORT SECONDS        counts what arrives for SECONDS after the first datagram; prints MiB/s
  * Multicast goes only to the named interface, TTL 1. The code's shape comes from system properties, the same on
  * every peer: {@code lab.symbolSize} (default 1456), {@code lab.blockSymbols} (default 16384: the large-block code)
- * and, for the sender, {@code lab.repairRatio} (default 0: feedback alone decides the repair).
+ * and, for the sender, {@code lab.repairRatio} (default 0: feedback alone decides the repair). A receiver first
+ * runs {@link ReceiverWarmUp} (a set-top agent is a long-lived, warm process); {@code -Dlab.warmUp=false} measures
+ * a cold JVM.
  */
 public final class LabTransfer {
 
     private static final int SYMBOL_SIZE = Integer.getInteger("lab.symbolSize", 1456);
     private static final int BLOCK_SYMBOLS = Integer.getInteger("lab.blockSymbols", 16384);
+    /** Receivers run a synthetic transfer in memory before READY, as a long-running agent would be warm (true). */
+    private static final boolean WARM_UP = Boolean.parseBoolean(System.getProperty("lab.warmUp", "true"));
     private static final double REPAIR_RATIO = Double.parseDouble(System.getProperty("lab.repairRatio", "0"));
 
     private LabTransfer() {
@@ -73,6 +78,12 @@ public final class LabTransfer {
         try (RandomAccessFile out = new RandomAccessFile(a[7], "rw")) {
             out.setLength(m.size());
             var info = new TransmissionInfo(1, a[3], Integer.parseInt(a[4]), SYMBOL_SIZE, BLOCK_SYMBOLS);
+            if (WARM_UP) {
+                long t0 = System.nanoTime();
+                ReceiverWarmUp.run(info, 0.05, 3, workers);
+                settle();
+                System.out.printf("WARMED_UP ms=%d%n", (System.nanoTime() - t0) / 1_000_000);
+            }
             var feedback = new TransmissionReceiver.Feedback(new InetSocketAddress(a[5], Integer.parseInt(a[6])),
                     Duration.ofMillis(50));
             var r = TransmissionReceiver.start(loops, settings, info, m, new BitSet(), (c, data) -> {
@@ -81,16 +92,48 @@ public final class LabTransfer {
                     out.write(data);
                 }
             }, workers, null, feedback);
-            System.out.println("READY");
+            long cpuAtReady = cpuNanos();
+            System.out.println("READY transport=" + MulticastChannels.transport());
             System.out.flush();
-            r.completion().get(10, TimeUnit.MINUTES);
+            // wait; every 10 s without completion, say where the receiver stands
+            while (true) {
+                try {
+                    r.completion().get(10, TimeUnit.SECONDS);
+                    break;
+                } catch (java.util.concurrent.TimeoutException e) {
+                    System.out.println("WAITING " + r.status().get(5, TimeUnit.SECONDS));
+                }
+            }
             r.finalReportsSent().get(10, TimeUnit.SECONDS); // the sender learns we are complete before we close
             r.close();
             System.out.println("DONE " + r.symbolsReceived());
+            System.out.printf("TRANSFER_CPU_S=%.2f%n", (cpuNanos() - cpuAtReady) / 1e9);
         } finally {
             workers.shutdownNow();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
+    }
+
+    /**
+     * Waits (at most 20 s) until the process is idle: the JIT compiles what the warm-up made hot on its own threads,
+     * for seconds after the warm-up returns, and that work belongs before READY, not in the measured transfer.
+     */
+    private static void settle() throws InterruptedException {
+        long end = System.nanoTime() + 20_000_000_000L;
+        long before = cpuNanos();
+        while (System.nanoTime() < end) {
+            Thread.sleep(250);
+            long now = cpuNanos();
+            if (now - before < 25_000_000) { // under a tenth of a core over the last quarter second
+                return;
+            }
+            before = now;
+        }
+    }
+
+    /** CPU time of this process so far (all threads, user and system). */
+    private static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
     static void blast(String[] a) throws Exception {

@@ -1,0 +1,104 @@
+package org.stbguest.multicast;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.stbguest.device.api.TransmissionInfo;
+import org.stbguest.image.ImageChunker;
+import org.stbguest.image.Manifest;
+
+/**
+ * Runs synthetic transmissions over the loopback interface through the real receive path (native or NIO datagram
+ * reads, frame decoder, block decoders with loss and repair rows, feedback, chunk verification), so that a freshly
+ * started JVM has compiled that path before the first real datagram arrives. A set-top agent is a long-lived process
+ * whose receive path is warm after its first transfer; the lab tool calls this before it says READY, so a benchmark
+ * measures that steady state and not sixteen JVMs compiling at once. Loopback only, TTL 1, bounded in time.
+ */
+public final class ReceiverWarmUp {
+
+    private static final int PORT = 47_770;
+
+    private ReceiverWarmUp() {
+    }
+
+    /**
+     * Receives {@code rounds} synthetic one-block images shaped like {@code shape} (symbol and block size) over
+     * loopback, dropping {@code loss} of the data datagrams so that repair rows are decoded too.
+     *
+     * @return symbols the receivers took in
+     */
+    public static long run(TransmissionInfo shape, double loss, int rounds, Executor workers)
+            throws IOException, InterruptedException, ExecutionException, TimeoutException {
+        int k = shape.blockSymbols();
+        byte[] image = new byte[k * shape.symbolSize() - shape.symbolSize() / 2]; // a short last symbol, as usual
+        new SplittableRandom(1).nextBytes(image);
+        Manifest manifest = ImageChunker.chunk(new ByteArrayInputStream(image), new ImageChunker.ImageInfo("warm-up", 1,
+                0, Set.of("warm-up"), ImageChunker.DEFAULT_CHUNK_SIZE), Long.MAX_VALUE, (i, d, b, l) -> { });
+        Inet4Address group = (Inet4Address) InetAddress.getByName("239.255.77.77");
+        EventLoopGroup receiving = MulticastChannels.newEventLoopGroup(1);
+        EventLoopGroup sending = MulticastChannels.newEventLoopGroup(1);
+        long symbols = 0;
+        try {
+            for (int round = 0; round < rounds; round++) {
+                var aggregator = new FeedbackAggregator(round + 1);
+                DatagramChannel out = MulticastChannels.openSender(sending, MulticastSettings.LOOPBACK, aggregator);
+                var info = new TransmissionInfo(round + 1, group.getHostAddress(), PORT, shape.symbolSize(), k);
+                var feedback = new TransmissionReceiver.Feedback((InetSocketAddress) out.localAddress(),
+                        Duration.ofMillis(20));
+                var receiver = TransmissionReceiver.start(receiving, MulticastSettings.LOOPBACK, info, manifest,
+                        new BitSet(), (c, data) -> { }, workers, new Loss(loss, round), feedback);
+                try {
+                    var plan = new TransmissionPlan(round + 1, manifest.rootDigest(), group, PORT, group, PORT + 1,
+                            shape.symbolSize(), k, 0, 2_000_000_000L, 20, Duration.ofSeconds(30))
+                            .withFeedback(Duration.ofMillis(60));
+                    new TransmissionSender(out).transmit(plan, ImageSource.of(image), null,
+                            () -> !receiver.completion().isDone(), aggregator);
+                    receiver.completion().get(30, TimeUnit.SECONDS);
+                    symbols += receiver.symbolsReceived();
+                } finally {
+                    receiver.close();
+                    out.close().sync();
+                }
+            }
+        } finally {
+            receiving.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            sending.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+        return symbols;
+    }
+
+    /** Drops data datagrams with a fixed probability. */
+    private static final class Loss extends ChannelInboundHandlerAdapter {
+        private final double loss;
+        private final SplittableRandom random;
+
+        Loss(double loss, long seed) {
+            this.loss = loss;
+            this.random = new SplittableRandom(seed);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof DatagramPacket p && p.content().readableBytes() > 200 && random.nextDouble() < loss) {
+                p.release();
+                return;
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package org.stbguest.multicast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.socket.DatagramChannel;
+import java.io.ByteArrayInputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.stbguest.device.api.TransmissionInfo;
+import org.stbguest.image.Digest;
+import org.stbguest.image.ImageChunker;
+import org.stbguest.image.Manifest;
+
+/** The datagram transports (Linux's native epoll and the JDK's NIO), the sender's pacing and the receiver warm-up. */
+class TransportTest {
+
+    private static final int CHUNK = 64 * 1024;
+    private final List<EventLoopGroup> groups = new ArrayList<>();
+    private final ExecutorService workers = Executors.newFixedThreadPool(2);
+    private final int port = 43_000 + new Random().nextInt(900);
+    private final Inet4Address group = address("239.255.78.2");
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (var g : groups) {
+            g.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+        workers.shutdownNow();
+    }
+
+    private static Inet4Address address(String a) {
+        try {
+            return (Inet4Address) InetAddress.getByName(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private EventLoopGroup group(int threads, boolean nativeTransport) {
+        var g = MulticastChannels.newEventLoopGroup(threads, nativeTransport);
+        groups.add(g);
+        return g;
+    }
+
+    private static Manifest manifestOf(byte[] image) throws Exception {
+        return ImageChunker.chunk(new ByteArrayInputStream(image),
+                new ImageChunker.ImageInfo("entertainment", 2, 1, Set.of("stb-x1"), CHUNK), Long.MAX_VALUE, (i, d, b, l) -> { });
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void linuxUsesTheNativeTransport() {
+        assertThat(Epoll.isAvailable()).as("epoll unavailable: %s", Epoll.unavailabilityCause()).isTrue();
+        if (System.getProperty("stbguest.multicast.transport") == null) {
+            assertThat(MulticastChannels.transport()).isEqualTo("epoll");
+        }
+    }
+
+    /** Feedback mode, large-block code, 5% loss at each of two receivers: the same result on both transports. */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aFeedbackTransferCompletesOnEitherTransport(boolean nativeTransport) throws Exception {
+        if (nativeTransport) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(Epoll.isAvailable(), "no native transport on this OS");
+        }
+        byte[] image = new byte[CHUNK * 24 + 77];
+        new Random(8).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(7, group.getHostAddress(), port, 1400, 512);
+        var aggregator = new FeedbackAggregator(7);
+        DatagramChannel ch = MulticastChannels.openSender(group(1, nativeTransport), MulticastSettings.LOOPBACK, aggregator);
+        var feedback = new TransmissionReceiver.Feedback((InetSocketAddress) ch.localAddress(), Duration.ofMillis(40));
+        EventLoopGroup receiving = group(2, nativeTransport);
+        List<ConcurrentHashMap<Integer, byte[]>> received = new ArrayList<>();
+        List<TransmissionReceiver> receivers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            var chunks = new ConcurrentHashMap<Integer, byte[]>();
+            received.add(chunks);
+            receivers.add(TransmissionReceiver.start(receiving, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                    chunks::put, workers, new LossInjector(0.05, 40 + r), feedback));
+        }
+        try {
+            new TransmissionSender(ch).transmit(new TransmissionPlan(7, manifest.rootDigest(), group, port, group, port + 1,
+                    1400, 512, 0, 300_000_000L, 20, Duration.ofSeconds(30)).withFeedback(Duration.ofMillis(150)),
+                    ImageSource.of(image), null, () -> true, aggregator);
+        } finally {
+            ch.close().sync();
+        }
+        for (int r = 0; r < receivers.size(); r++) {
+            receivers.get(r).completion().get(5, TimeUnit.SECONDS);
+            receivers.get(r).close();
+            var out = new java.io.ByteArrayOutputStream();
+            for (int c = 0; c < manifest.chunkDigests().size(); c++) {
+                out.writeBytes(received.get(r).get(c));
+            }
+            assertThat(Digest.sha256(out.toByteArray())).isEqualTo(Digest.sha256(image));
+        }
+        assertThat(aggregator.completeReceivers()).isEqualTo(2);
+    }
+
+    /** Datagrams leave in bursts, but the average rate is the plan's: neither faster nor much slower. */
+    @Test
+    void theSenderHoldsThePlannedRate() throws Exception {
+        byte[] image = new byte[2 * 1024 * 1024];
+        Manifest manifest = manifestOf(image);
+        long rate = 40_000_000L;
+        DatagramChannel ch = MulticastChannels.openSender(group(1, Epoll.isAvailable()), MulticastSettings.LOOPBACK);
+        TransmissionSender.Result result;
+        long started = System.nanoTime();
+        try {
+            result = new TransmissionSender(ch).transmit(new TransmissionPlan(9, manifest.rootDigest(), group, port,
+                    group, port + 1, 1400, 64, 0.05, rate, 1, Duration.ofSeconds(30)), ImageSource.of(image), null,
+                    () -> true);
+        } finally {
+            ch.close().sync();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double expected = result.bytesSent() * 8.0 / rate;
+        assertThat(result.cycles()).isEqualTo(1);
+        assertThat(seconds).as("sent %d bytes in %.3f s at %d bit/s", result.bytesSent(), seconds, rate)
+                .isGreaterThan(expected * 0.95).isLessThan(expected * 2 + 0.5);
+    }
+
+    @Test
+    void theWarmUpRunsSyntheticTransfersOverLoopback() throws Exception {
+        var shape = new TransmissionInfo(1, "239.1.1.1", 5000, 1400, 512);
+        long symbols = ReceiverWarmUp.run(shape, 0.05, 2, workers);
+        assertThat(symbols).as("two one-block images of 512 symbols, decoded").isGreaterThanOrEqualTo(2 * 512);
+    }
+}
