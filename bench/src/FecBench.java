@@ -60,6 +60,11 @@ public final class FecBench {
                 for (int r = 0; r < batch && !d.complete(); r++) {
                     d.add(id + r, weight, rows[r]);
                 }
+                for (int r = batch; !d.complete(); r++) { // the rare block that needs more rows than the batch
+                    byte[] extra = new byte[t];
+                    code.encode(words, 0, id + r, weight, extra, scratch);
+                    d.add(id + r, weight, extra);
+                }
                 byte[][] back = d.decode();
                 if (back[k - 1][t - 1] != source[k - 1][t - 1]) {
                     throw new AssertionError("decode mismatch");

@@ -170,11 +170,17 @@ public final class TransmissionReceiver implements AutoCloseable {
                         .append(decoders[b] == null ? "none" : String.valueOf(decoders[b].deficit()));
             }
             sb.append(" chunks_verified=").append(chunksVerified.get()).append('/').append(chunkBlocksMissing.length)
-                    .append(" chunks_pending=").append(chunksPending.cardinality())
+                    .append(" chunks_in_verification=").append(chunksInVerification())
                     .append(" rejected=").append(rejectedChunks.get());
             out.complete(sb.toString());
         });
         return out;
+    }
+
+    private synchronized int chunksInVerification() {
+        BitSet pending = (BitSet) chunksPending.clone();
+        pending.andNot(chunksDone);
+        return pending.cardinality();
     }
 
     /** Chunks verified and written so far. */

@@ -32,7 +32,7 @@ public final class SparseCode {
     /** Largest source block. */
     public static final int MAX_K = 32768;
     /** Unknowns per row aimed at for the most deficient receiver. */
-    public static final int DENSITY = 16;
+    public static final int DENSITY = 8;
 
     private final int k;
     private final int symbolSize;

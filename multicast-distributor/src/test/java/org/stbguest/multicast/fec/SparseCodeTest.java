@@ -235,7 +235,7 @@ class SparseCodeTest {
 
     @Test
     void weightsAimAtTheDeficitAndStayInRange() {
-        assertThat(SparseCode.weightFor(16384, 820)).isEqualTo((16 * 16384 + 819) / 820);
+        assertThat(SparseCode.weightFor(16384, 820)).as("about 8 of 820 missing sources per row").isEqualTo(160);
         assertThat(SparseCode.weightFor(16384, 1)).isEqualTo(8192);
         assertThat(SparseCode.weightFor(7, 1)).isEqualTo(4);
         assertThat(SparseCode.weightFor(100, 10_000)).isEqualTo(1);
