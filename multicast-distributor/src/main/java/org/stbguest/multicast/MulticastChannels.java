@@ -37,6 +37,12 @@ public final class MulticastChannels {
     private static final FrameEncoder ENCODER = new FrameEncoder();
     /** Datagrams a data receiver reads per system call on the native transport. */
     static final int DATAGRAMS_PER_READ = 32;
+    /**
+     * Socket receive buffer a data receiver asks for: what absorbs a pause of the receiving thread (a garbage
+     * collection, a block decode) without loss. The kernel grants at most {@code net.core.rmem_max} (the box image
+     * sets it; Linux's default is 208 KiB); 32 MiB holds about 2.5 s of a 100 Mbit/s transmission.
+     */
+    static final int RECEIVE_BUFFER = Integer.getInteger("stbguest.multicast.receiveBuffer", 32 * 1024 * 1024);
     private static final boolean NATIVE = !"nio".equalsIgnoreCase(System.getProperty("stbguest.multicast.transport"))
             && Epoll.isAvailable();
 
@@ -152,7 +158,7 @@ public final class MulticastChannels {
                 .group(eventLoops)
                 .channelFactory(() -> newChannel(eventLoops))
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+                .option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER)
                 .option(ChannelOption.IP_MULTICAST_IF, settings.networkInterface())
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override

@@ -90,6 +90,7 @@ public final class TransmissionSender {
                 plan.transmissionId(), plan.rootDigest().shortHex(), layout.symbols(), layout.blocks(),
                 plan.repairRatio(), plan.rateBitsPerSecond());
         int cycles = plan.feedback() ? 1 : plan.maxCycles();
+        long passStart = System.nanoTime();
         outer:
         while (cycle < cycles) {
             if (!keepGoing.getAsBoolean()) {
@@ -125,6 +126,10 @@ public final class TransmissionSender {
             cycle++;
         }
         flushBatch(); // the pass is out before the first feedback window opens
+        long passNanos = System.nanoTime() - passStart;
+        log.info("event=pass_ended tx={} packets={} payload_bytes={} seconds={} payload_mib_s={}", plan.transmissionId(),
+                packets, bytes - 28 * packets, String.format("%.3f", passNanos / 1e9),
+                String.format("%.1f", (bytes - 28 * packets) / 1048576.0 / (passNanos / 1e9)));
         if (plan.feedback() && feedback != null && !stopped) {
             int quiet = 0;
             int round = 0;

@@ -39,7 +39,8 @@ import org.stbguest.multicast.TransmissionSender;
  * every peer: {@code lab.symbolSize} (default 1456), {@code lab.blockSymbols} (default 16384: the large-block code)
  * and, for the sender, {@code lab.repairRatio} (default 0: feedback alone decides the repair). A receiver first
  * runs {@link ReceiverWarmUp} (a set-top agent is a long-lived, warm process); {@code -Dlab.warmUp=false} measures
- * a cold JVM.
+ * a cold JVM. With {@code -Dlab.goFile=PATH} the sender, too, warms up (the same loopback transfers), says READY and
+ * starts when that file appears: the headend is a running service, not a process started per transfer.
  */
 public final class LabTransfer {
 
@@ -80,7 +81,7 @@ public final class LabTransfer {
             var info = new TransmissionInfo(1, a[3], Integer.parseInt(a[4]), SYMBOL_SIZE, BLOCK_SYMBOLS);
             if (WARM_UP) {
                 long t0 = System.nanoTime();
-                ReceiverWarmUp.run(info, 0.05, 3, workers);
+                warmUp(info, workers);
                 settle();
                 System.out.printf("WARMED_UP ms=%d%n", (System.nanoTime() - t0) / 1_000_000);
             }
@@ -111,6 +112,15 @@ public final class LabTransfer {
         } finally {
             workers.shutdownNow();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** Best effort: a warm-up that fails (a machine too busy to finish it in time) only leaves the JVM colder. */
+    private static void warmUp(TransmissionInfo shape, java.util.concurrent.ExecutorService workers) {
+        try {
+            ReceiverWarmUp.run(shape, 0.05, 3, workers);
+        } catch (Exception e) {
+            System.out.println("WARM_UP_INCOMPLETE " + e);
         }
     }
 
@@ -191,7 +201,27 @@ public final class LabTransfer {
                 SYMBOL_SIZE, BLOCK_SYMBOLS, REPAIR_RATIO, Long.parseLong(a[7]), 100, Duration.ofMinutes(10))
                 .withFeedback(Duration.ofMillis(150));
         try (var image = ImageSource.of(Path.of(a[1]))) {
+            String go = System.getProperty("lab.goFile");
+            if (go != null) { // a running headend service: warm, then wait for the word
+                if (WARM_UP) {
+                    var workers = Executors.newSingleThreadExecutor();
+                    try {
+                        warmUp(new TransmissionInfo(1, a[4], 1, SYMBOL_SIZE, BLOCK_SYMBOLS), workers);
+                    } finally {
+                        workers.shutdownNow();
+                    }
+                    settle();
+                }
+                System.out.println("READY");
+                System.out.flush();
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+                while (!Files.exists(Path.of(go)) && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+            }
+            long cpuAtStart = cpuNanos();
             var result = new TransmissionSender(ch).transmit(plan, image, null, () -> true, aggregator);
+            System.out.printf("TRANSFER_CPU_S=%.2f%n", (cpuNanos() - cpuAtStart) / 1e9);
             System.out.println("SENT " + result.bytesSent() + " packets=" + result.packets() + " receivers="
                     + aggregator.receivers() + " complete=" + aggregator.completeReceivers());
         } finally {
