@@ -158,8 +158,8 @@ public final class TransmissionReceiver implements AutoCloseable {
     }
 
     /**
-     * A one-line account of the receiver's state (blocks done, each open block's deficit, chunks verified and
-     * pending), taken on the receiving thread: for diagnosing a transfer that does not finish.
+     * A one-line account of the receiver's state (blocks done, each open block's deficit, chunks verified and in
+     * verification), taken on the receiving thread: for diagnosing a transfer that does not finish.
      */
     public CompletableFuture<String> status() {
         var out = new CompletableFuture<String>();
@@ -323,7 +323,16 @@ public final class TransmissionReceiver implements AutoCloseable {
                     chunksPending.set(c);
                     int index = c;
                     BlockCode.Decoder[] parts = java.util.Arrays.copyOfRange(doneBlocks, firstBlock(c), lastBlock(c) + 1);
-                    workers.execute(() -> verifyAndStore(index, assemble(index, parts)));
+                    workers.execute(() -> {
+                        byte[] chunk;
+                        try {
+                            chunk = assemble(index, parts);
+                        } catch (RuntimeException e) { // a bug, not bad input: fail the transfer, never hang it
+                            done.completeExceptionally(e);
+                            return;
+                        }
+                        verifyAndStore(index, chunk);
+                    });
                 }
             }
         }

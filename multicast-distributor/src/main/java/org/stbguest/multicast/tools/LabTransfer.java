@@ -46,7 +46,7 @@ public final class LabTransfer {
 
     private static final int SYMBOL_SIZE = Integer.getInteger("lab.symbolSize", 1456);
     private static final int BLOCK_SYMBOLS = Integer.getInteger("lab.blockSymbols", 16384);
-    /** Receivers run a synthetic transfer in memory before READY, as a long-running agent would be warm (true). */
+    /** Receivers run synthetic transfers over loopback before READY, as a long-running agent would be warm (true). */
     private static final boolean WARM_UP = Boolean.parseBoolean(System.getProperty("lab.warmUp", "true"));
     private static final double REPAIR_RATIO = Double.parseDouble(System.getProperty("lab.repairRatio", "0"));
 
