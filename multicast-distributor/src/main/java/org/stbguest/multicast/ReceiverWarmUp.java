@@ -69,7 +69,12 @@ public final class ReceiverWarmUp {
                             .withFeedback(Duration.ofMillis(60));
                     new TransmissionSender(out).transmit(plan, ImageSource.of(image), null,
                             () -> !receiver.completion().isDone(), aggregator);
-                    receiver.completion().get(30, TimeUnit.SECONDS);
+                    try {
+                        receiver.completion().get(30, TimeUnit.SECONDS);
+                    } catch (TimeoutException e) {
+                        throw new TimeoutException("warm-up round " + round + " did not finish: "
+                                + receiver.status().get(5, TimeUnit.SECONDS));
+                    }
                     symbols += receiver.symbolsReceived();
                 } finally {
                     receiver.close();

@@ -131,7 +131,7 @@ public final class TransmissionReceiver implements AutoCloseable {
             r.feedbackChannel = MulticastChannels.openUnicast(eventLoops, settings);
             long ms = feedback.interval().toMillis();
             r.reportIntervalNanos = feedback.interval().toNanos();
-            r.reporting = r.channel.eventLoop().scheduleAtFixedRate(() -> r.report(feedback.sender()), ms, ms,
+            r.reporting = r.channel.eventLoop().scheduleAtFixedRate(() -> r.reportSafely(feedback.sender()), ms, ms,
                     java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         return r;
@@ -219,6 +219,18 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
         MulticastChannels.closeQuietly(channel);
         MulticastChannels.closeQuietly(feedbackChannel);
+    }
+
+    /**
+     * A periodic task that throws is cancelled without a word, and a receiver that stops reporting is left behind by
+     * the sender: an exception here is logged, and the next interval reports again.
+     */
+    private void reportSafely(java.net.InetSocketAddress sender) {
+        try {
+            report(sender);
+        } catch (RuntimeException e) {
+            log.warn("event=report_failed tx={} error={}", info.transmissionId(), e.toString(), e);
+        }
     }
 
     /** Sends this receiver's deficits (on the receiving event loop, which owns the decoder state). */
