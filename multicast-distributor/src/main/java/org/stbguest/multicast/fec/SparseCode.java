@@ -60,12 +60,18 @@ public final class SparseCode {
 
     /**
      * The row weight for a batch of {@code batch} repair symbols of one block: about {@value #DENSITY} unknowns per
-     * row for a receiver that lacks {@code batch} symbols, and never more than half the block (a random half is the
-     * densest useful row: rows of all k symbols would all be the same row).
+     * row for a receiver that lacks {@code batch} symbols, never more than half the block (a random half is the
+     * densest useful row: rows of all k symbols would all be the same row), and always odd.
      */
     public static int weightFor(int k, int batch) {
         long w = ((long) DENSITY * k + Math.max(1, batch) - 1) / Math.max(1, batch);
-        return (int) Math.max(1, Math.min((k + 1) / 2, w));
+        int weight = (int) Math.max(1, Math.min((k + 1) / 2, w));
+        // odd: rows of even weight all lie in the even-weight subspace, so a box that lost every source of a block
+        // could never get past rank k-1 from them
+        if (weight % 2 == 0) {
+            weight = weight + 1 <= (k + 1) / 2 ? weight + 1 : weight - 1;
+        }
+        return weight;
     }
 
     /**

@@ -65,6 +65,30 @@ class SparseCodeTest {
         assertThat(rowsUsed - lost).as("rows beyond the lost sources").isLessThanOrEqualTo(16);
     }
 
+    /** The sample jqwik found: every source of a 3-symbol block lost; even-weight rows could never rebuild it. */
+    @Test
+    void aBlockWhoseSourcesWereAllLostIsRebuiltFromRowsAlone() {
+        for (int k : new int[] {2, 3, 16, 17, 500}) {
+            var code = new SparseCode(k, 24);
+            byte[][] source = block(k, 24, -67853);
+            long[][] words = code.prepare(source);
+            var decoder = code.decoder(3);
+            var scratch = code.scratch();
+            int id = k;
+            for (int round = 0; !decoder.complete() && round < 50; round++) {
+                int batch = decoder.deficit();
+                int weight = SparseCode.weightFor(k, batch);
+                for (int i = 0; i < batch; i++) {
+                    byte[] repair = new byte[24];
+                    code.encode(words, 3, id, weight, repair, scratch);
+                    decoder.add(id++, weight, repair);
+                }
+            }
+            assertThat(decoder.complete()).as("k=%d", k).isTrue();
+            assertThat(decoder.decode()).isDeepEqualTo(source);
+        }
+    }
+
     /** Sources and rows in any order, with duplicates and late sources after the system is built. */
     @Property(tries = 40)
     void anyOrderWithDuplicates(@ForAll @IntRange(min = 2, max = 600) int k, @ForAll long seed) {
@@ -235,9 +259,10 @@ class SparseCodeTest {
 
     @Test
     void weightsAimAtTheDeficitAndStayInRange() {
-        assertThat(SparseCode.weightFor(16384, 820)).as("about 8 of 820 missing sources per row").isEqualTo(160);
-        assertThat(SparseCode.weightFor(16384, 1)).isEqualTo(8192);
-        assertThat(SparseCode.weightFor(7, 1)).isEqualTo(4);
+        assertThat(SparseCode.weightFor(16384, 820)).as("about 8 of 820 missing sources per row, odd").isEqualTo(161);
+        assertThat(SparseCode.weightFor(16384, 1)).as("at most half the block, odd").isEqualTo(8191);
+        assertThat(SparseCode.weightFor(7, 1)).isEqualTo(3);
+        assertThat(SparseCode.weightFor(3, 3)).as("a box that lost the whole block needs odd rows").isEqualTo(1);
         assertThat(SparseCode.weightFor(100, 10_000)).isEqualTo(1);
         assertThatThrownBy(() -> new SparseCode(SparseCode.MAX_K + 1, 8)).isInstanceOf(IllegalArgumentException.class);
     }
