@@ -1,10 +1,7 @@
 package org.stbguest.multicast;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
-import io.netty.channel.socket.DatagramPacket;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -61,7 +58,7 @@ public final class ReceiverWarmUp {
                 var feedback = new TransmissionReceiver.Feedback((InetSocketAddress) out.localAddress(),
                         Duration.ofMillis(20));
                 var receiver = TransmissionReceiver.start(receiving, MulticastSettings.LOOPBACK, info, manifest,
-                        new BitSet(), (c, data) -> { }, workers, round < rounds - 1 ? new Loss(loss, round) : null,
+                        new BitSet(), (c, data) -> { }, workers, round < rounds - 1 ? new LossInjector(loss, round) : null,
                         feedback); // the last round without the loss filter: the pipeline a real transfer has
                 try {
                     var plan = new TransmissionPlan(round + 1, manifest.rootDigest(), group, PORT, group, PORT + 1,
@@ -86,25 +83,5 @@ public final class ReceiverWarmUp {
             sending.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
         return symbols;
-    }
-
-    /** Drops data datagrams with a fixed probability. */
-    private static final class Loss extends ChannelInboundHandlerAdapter {
-        private final double loss;
-        private final SplittableRandom random;
-
-        Loss(double loss, long seed) {
-            this.loss = loss;
-            this.random = new SplittableRandom(seed);
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof DatagramPacket p && p.content().readableBytes() > 200 && random.nextDouble() < loss) {
-                p.release();
-                return;
-            }
-            ctx.fireChannelRead(msg);
-        }
     }
 }

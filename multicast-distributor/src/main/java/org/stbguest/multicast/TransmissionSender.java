@@ -86,6 +86,7 @@ public final class TransmissionSender {
         int cycle = 0;
         boolean stopped = false;
         byte[][] source = new byte[plan.blockSymbols()][plan.symbolSize()];
+        Block current = null;
         log.info("event=transmission_started tx={} root={} symbols={} blocks={} repair_ratio={} rate_bps={}",
                 plan.transmissionId(), plan.rootDigest().shortHex(), layout.symbols(), layout.blocks(),
                 plan.repairRatio(), plan.rateBitsPerSecond());
@@ -98,8 +99,9 @@ public final class TransmissionSender {
                 break;
             }
             for (int b = 0; b < layout.blocks(); b++) {
-                BlockCode code = BlockCode.of(plan.blockSymbols(), layout.k(b), plan.symbolSize());
-                var block = new Block(plan, layout, code, b, image, source, nextId);
+                current = block(current, plan, layout, b, image, source, nextId);
+                Block block = current;
+                BlockCode code = block.code;
                 int k = code.k();
                 int repairs = (int) Math.ceil(k * plan.repairRatio());
                 // Reed-Solomon: the next k + repairs ids of the block, sources first; the large-block code: the sources
@@ -162,8 +164,9 @@ public final class TransmissionSender {
                     if (b >= layout.blocks()) {
                         continue;
                     }
-                    BlockCode code = BlockCode.of(plan.blockSymbols(), layout.k(b), plan.symbolSize());
-                    var block = new Block(plan, layout, code, b, image, source, nextId);
+                    current = block(current, plan, layout, b, image, source, nextId);
+                    Block block = current;
+                    BlockCode code = block.code;
                     int deficit = Math.min(e.getValue(), code.k());
                     if (code.resendsSources() && deficit * 4L >= code.k()) {
                         // a receiver that missed a quarter of the block or more (joined late): the sources themselves
@@ -185,6 +188,20 @@ public final class TransmissionSender {
         log.info("event=transmission_ended tx={} cycles={} packets={} bytes={} stopped_by_caller={}",
                 plan.transmissionId(), cycle, packets, bytes, stopped);
         return new Result(cycle, packets, bytes, stopped);
+    }
+
+    /**
+     * The block to send from: {@code current} when it is block {@code b} already (late feedback rounds often ask for
+     * one block again and again: no second read of its 23 MiB, no second encoder), else block {@code b} read afresh
+     * into the shared source buffer.
+     */
+    private static Block block(Block current, TransmissionPlan plan, BlockLayout layout, int b, ImageSource image,
+                               byte[][] source, int[] nextId) throws IOException {
+        if (current != null && current.b == b) {
+            return current;
+        }
+        return new Block(plan, layout, BlockCode.of(plan.blockSymbols(), layout.k(b), plan.symbolSize()), b, image,
+                source, nextId);
     }
 
     /** One block being sent: its source symbols, its encoder (made on first use) and its next repair id. */

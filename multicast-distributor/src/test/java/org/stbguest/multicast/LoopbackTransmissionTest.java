@@ -1,20 +1,20 @@
 package org.stbguest.multicast;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.stbguest.multicast.TestImages.CHUNK;
+import static org.stbguest.multicast.TestImages.address;
+import static org.stbguest.multicast.TestImages.join;
+import static org.stbguest.multicast.TestImages.manifestOf;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -24,7 +24,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.stbguest.device.api.TransmissionInfo;
 import org.stbguest.image.Digest;
-import org.stbguest.image.ImageChunker;
 import org.stbguest.image.Manifest;
 import org.stbguest.image.SoftwareSigner;
 import org.stbguest.image.trust.BoxTrust;
@@ -38,7 +37,6 @@ import org.stbguest.multicast.wire.AnnounceFrame;
 /** Real UDP multicast on the loopback interface, TTL 1, with loss injected independently at each receiver. */
 class LoopbackTransmissionTest {
 
-    private static final int CHUNK = 64 * 1024;
     private final EventLoopGroup loops = MulticastChannels.newEventLoopGroup(2);
     private final EventLoopGroup senderLoop = MulticastChannels.newEventLoopGroup(1);
     private final ExecutorService workers = Executors.newFixedThreadPool(2);
@@ -51,19 +49,6 @@ class LoopbackTransmissionTest {
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         senderLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         workers.shutdownNow();
-    }
-
-    private static Inet4Address address(String a) {
-        try {
-            return (Inet4Address) InetAddress.getByName(a);
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Manifest manifestOf(byte[] image) throws Exception {
-        return ImageChunker.chunk(new ByteArrayInputStream(image),
-                new ImageChunker.ImageInfo("entertainment", 2, 1, Set.of("stb-x1"), CHUNK), Long.MAX_VALUE, (i, d, b, l) -> { });
     }
 
     private TransmissionPlan plan(Manifest m, double repair) {
@@ -223,13 +208,5 @@ class LoopbackTransmissionTest {
             assertThat(heard.await(5, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(outcomes).containsExactly("accepted", "accepted", "REPLAYED", "INSUFFICIENT_SIGNATURES");
-    }
-
-    private static byte[] join(java.util.Map<Integer, byte[]> chunks, Manifest manifest) {
-        var out = new ByteArrayOutputStream();
-        for (int c = 0; c < manifest.chunkDigests().size(); c++) {
-            out.writeBytes(chunks.get(c));
-        }
-        return out.toByteArray();
     }
 }

@@ -1,20 +1,21 @@
 package org.stbguest.multicast;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.stbguest.multicast.TestImages.CHUNK;
+import static org.stbguest.multicast.TestImages.address;
+import static org.stbguest.multicast.TestImages.join;
+import static org.stbguest.multicast.TestImages.manifestOf;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.socket.DatagramChannel;
-import java.io.ByteArrayInputStream;
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,13 +28,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.stbguest.device.api.TransmissionInfo;
 import org.stbguest.image.Digest;
-import org.stbguest.image.ImageChunker;
 import org.stbguest.image.Manifest;
 
 /** The datagram transports (Linux's native epoll and the JDK's NIO), the sender's pacing and the receiver warm-up. */
 class TransportTest {
 
-    private static final int CHUNK = 64 * 1024;
     private final List<EventLoopGroup> groups = new ArrayList<>();
     private final ExecutorService workers = Executors.newFixedThreadPool(2);
     private final int port = 43_000 + new Random().nextInt(900);
@@ -47,23 +46,10 @@ class TransportTest {
         workers.shutdownNow();
     }
 
-    private static Inet4Address address(String a) {
-        try {
-            return (Inet4Address) InetAddress.getByName(a);
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private EventLoopGroup group(int threads, boolean nativeTransport) {
         var g = MulticastChannels.newEventLoopGroup(threads, nativeTransport);
         groups.add(g);
         return g;
-    }
-
-    private static Manifest manifestOf(byte[] image) throws Exception {
-        return ImageChunker.chunk(new ByteArrayInputStream(image),
-                new ImageChunker.ImageInfo("entertainment", 2, 1, Set.of("stb-x1"), CHUNK), Long.MAX_VALUE, (i, d, b, l) -> { });
     }
 
     @Test
@@ -108,11 +94,7 @@ class TransportTest {
         for (int r = 0; r < receivers.size(); r++) {
             receivers.get(r).completion().get(5, TimeUnit.SECONDS);
             receivers.get(r).close();
-            var out = new java.io.ByteArrayOutputStream();
-            for (int c = 0; c < manifest.chunkDigests().size(); c++) {
-                out.writeBytes(received.get(r).get(c));
-            }
-            assertThat(Digest.sha256(out.toByteArray())).isEqualTo(Digest.sha256(image));
+            assertThat(Digest.sha256(join(received.get(r), manifest))).isEqualTo(Digest.sha256(image));
         }
         assertThat(aggregator.completeReceivers()).isEqualTo(2);
     }

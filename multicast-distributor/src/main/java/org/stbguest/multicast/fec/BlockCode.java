@@ -78,6 +78,28 @@ public interface BlockCode {
         void copyTo(long from, byte[] dst, int dstOff, int len);
     }
 
+    /** Copies {@code n} bytes of one symbol, from byte {@code within} of it, to {@code dst} at {@code dstOff}. */
+    @FunctionalInterface
+    interface SymbolCopy {
+        void copy(int symbol, int within, byte[] dst, int dstOff, int n);
+    }
+
+    /**
+     * Cuts a copy of bytes {@code from..from+len} of a block (its symbols of {@code symbolSize} bytes one after the
+     * other) into per-symbol pieces.
+     */
+    static void copyAcrossSymbols(int symbolSize, long from, byte[] dst, int dstOff, int len, SymbolCopy copy) {
+        while (len > 0) {
+            int symbol = (int) (from / symbolSize);
+            int within = (int) (from % symbolSize);
+            int n = Math.min(len, symbolSize - within);
+            copy.copy(symbol, within, dst, dstOff, n);
+            from += n;
+            dstOff += n;
+            len -= n;
+        }
+    }
+
     /** {@link ReedSolomon} behind this interface. */
     record Rs(ReedSolomon code) implements BlockCode {
 
@@ -138,15 +160,9 @@ public interface BlockCode {
                     if (decoded == null) {
                         decoded = d.decode();
                     }
-                    while (len > 0) {
-                        int symbol = (int) (from / symbolSize);
-                        int within = (int) (from % symbolSize);
-                        int n = Math.min(len, symbolSize - within);
-                        System.arraycopy(decoded[symbol], within, dst, dstOff, n);
-                        from += n;
-                        dstOff += n;
-                        len -= n;
-                    }
+                    byte[][] symbols = decoded;
+                    copyAcrossSymbols(symbolSize, from, dst, dstOff, len,
+                            (symbol, within, to, at, n) -> System.arraycopy(symbols[symbol], within, to, at, n));
                 }
             };
         }

@@ -330,15 +330,8 @@ public final class SparseCode {
             if (from < 0 || len < 0 || from + len > (long) k * symbolSize) {
                 throw new IndexOutOfBoundsException("bytes " + from + "+" + len + " of a block of " + k + " symbols");
             }
-            while (len > 0) {
-                int symbol = (int) (from / symbolSize);
-                int within = (int) (from % symbolSize);
-                int n = Math.min(len, symbolSize - within);
-                copyOut(store, symbol * words, within, dst, dstOff, n);
-                from += n;
-                dstOff += n;
-                len -= n;
-            }
+            BlockCode.copyAcrossSymbols(symbolSize, from, dst, dstOff, len,
+                    (symbol, within, to, at, n) -> copyOut(store, symbol * words, within, to, at, n));
         }
 
         private void build() {

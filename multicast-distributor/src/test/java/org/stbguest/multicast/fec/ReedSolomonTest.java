@@ -14,15 +14,6 @@ import org.junit.jupiter.api.Test;
 
 class ReedSolomonTest {
 
-    private static byte[][] block(int k, int t, long seed) {
-        Random r = new Random(seed);
-        byte[][] s = new byte[k][t];
-        for (byte[] sym : s) {
-            r.nextBytes(sym);
-        }
-        return s;
-    }
-
     @Test
     void fieldArithmeticIsAField() {
         for (int a = 1; a < 256; a++) {
@@ -40,7 +31,7 @@ class ReedSolomonTest {
                                     @ForAll long seed) {
         int t = 64;
         var rs = new ReedSolomon(k, t);
-        byte[][] source = block(k, t, seed);
+        byte[][] source = Blocks.random(k, t, seed);
         Random random = new Random(seed);
         int repairCount = Math.min(rs.maxRepair(), Math.max(1, extraRepair + random.nextInt(k) / 2));
         List<Integer> ids = new ArrayList<>();
@@ -78,7 +69,7 @@ class ReedSolomonTest {
     void rebuildsFromRepairSymbolsAloneAndFromTheLastIds() {
         int k = 32;
         var rs = new ReedSolomon(k, 100);
-        byte[][] source = block(k, 100, 7);
+        byte[][] source = Blocks.random(k, 100, 7);
         var decoder = rs.decoder();
         for (int esi = 255; esi > 255 - k; esi--) {
             byte[] sym = new byte[100];

@@ -15,15 +15,6 @@ import org.junit.jupiter.api.Test;
 
 class SparseCodeTest {
 
-    private static byte[][] block(int k, int t, long seed) {
-        Random r = new Random(seed);
-        byte[][] s = new byte[k][t];
-        for (byte[] sym : s) {
-            r.nextBytes(sym);
-        }
-        return s;
-    }
-
     /**
      * Under random loss, a receiver fed rounds of "its deficit" fresh repair rows (the feedback protocol for one
      * receiver) rebuilds the block exactly, and needs only a few rows beyond the sources it lost.
@@ -34,7 +25,7 @@ class SparseCodeTest {
                                            @ForAll long seed) {
         int t = 24;
         var code = new SparseCode(k, t);
-        byte[][] source = block(k, t, seed);
+        byte[][] source = Blocks.random(k, t, seed);
         long[][] words = code.prepare(source);
         Random random = new Random(seed);
         var decoder = code.decoder(3);
@@ -46,23 +37,32 @@ class SparseCodeTest {
                 assertThat(decoder.add(i, 0, source[i])).isTrue();
             }
         }
+        int rowsUsed = feedRounds(code, words, decoder);
+        assertThat(decoder.complete()).isTrue();
+        assertThat(decoder.decode()).isDeepEqualTo(source);
+        assertThat(rowsUsed - lost).as("rows beyond the lost sources").isLessThanOrEqualTo(16);
+    }
+
+    /**
+     * The feedback protocol for one receiver of block 3: up to 50 rounds, each of "its deficit" fresh rows weighted
+     * for that deficit, until the decoder is complete. Returns the rows sent.
+     */
+    private static int feedRounds(SparseCode code, long[][] words, SparseCode.Decoder decoder) {
         var scratch = code.scratch();
-        int nextId = k;
+        int nextId = code.k();
         int rowsUsed = 0;
         for (int round = 0; !decoder.complete() && round < 50; round++) {
             int batch = decoder.deficit();
             assertThat(batch).isPositive();
-            int weight = SparseCode.weightFor(k, batch);
+            int weight = SparseCode.weightFor(code.k(), batch);
             for (int i = 0; i < batch; i++) {
-                byte[] repair = new byte[t];
+                byte[] repair = new byte[code.symbolSize()];
                 code.encode(words, 3, nextId, weight, repair, scratch);
                 rowsUsed++;
                 decoder.add(nextId++, weight, repair);
             }
         }
-        assertThat(decoder.complete()).isTrue();
-        assertThat(decoder.decode()).isDeepEqualTo(source);
-        assertThat(rowsUsed - lost).as("rows beyond the lost sources").isLessThanOrEqualTo(16);
+        return rowsUsed;
     }
 
     /** The sample jqwik found: every source of a 3-symbol block lost; even-weight rows could never rebuild it. */
@@ -70,20 +70,9 @@ class SparseCodeTest {
     void aBlockWhoseSourcesWereAllLostIsRebuiltFromRowsAlone() {
         for (int k : new int[] {2, 3, 16, 17, 500}) {
             var code = new SparseCode(k, 24);
-            byte[][] source = block(k, 24, -67853);
-            long[][] words = code.prepare(source);
+            byte[][] source = Blocks.random(k, 24, -67853);
             var decoder = code.decoder(3);
-            var scratch = code.scratch();
-            int id = k;
-            for (int round = 0; !decoder.complete() && round < 50; round++) {
-                int batch = decoder.deficit();
-                int weight = SparseCode.weightFor(k, batch);
-                for (int i = 0; i < batch; i++) {
-                    byte[] repair = new byte[24];
-                    code.encode(words, 3, id, weight, repair, scratch);
-                    decoder.add(id++, weight, repair);
-                }
-            }
+            feedRounds(code, code.prepare(source), decoder);
             assertThat(decoder.complete()).as("k=%d", k).isTrue();
             assertThat(decoder.decode()).isDeepEqualTo(source);
         }
@@ -94,7 +83,7 @@ class SparseCodeTest {
     void anyOrderWithDuplicates(@ForAll @IntRange(min = 2, max = 600) int k, @ForAll long seed) {
         int t = 13; // not a multiple of 8
         var code = new SparseCode(k, t);
-        byte[][] source = block(k, t, seed);
+        byte[][] source = Blocks.random(k, t, seed);
         long[][] words = code.prepare(source);
         Random random = new Random(seed);
         List<int[]> symbols = new ArrayList<>();
@@ -180,7 +169,7 @@ class SparseCodeTest {
         int k = 10;
         int t = 8;
         var code = new SparseCode(k, t);
-        byte[][] source = block(k, t, 11);
+        byte[][] source = Blocks.random(k, t, 11);
         long[][] words = code.prepare(source);
         var decoder = code.decoder(0);
         for (int i = 0; i < 7; i++) {
@@ -202,7 +191,7 @@ class SparseCodeTest {
         int k = 8;
         int t = 8;
         var code = new SparseCode(k, t);
-        byte[][] source = block(k, t, 7);
+        byte[][] source = Blocks.random(k, t, 7);
         var decoder = code.decoder(0);
         for (int i = 2; i < k; i++) {
             decoder.add(i, 0, source[i]);

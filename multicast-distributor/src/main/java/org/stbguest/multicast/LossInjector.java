@@ -6,7 +6,10 @@ import io.netty.channel.socket.DatagramPacket;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Test helper: drops each incoming data datagram with a fixed probability, independently per receiver. */
+/**
+ * Drops each incoming data datagram (over 200 bytes) with a fixed probability, independently per receiver: an
+ * inbound filter for {@link ReceiverWarmUp}'s loopback transfers and for tests. Not for production pipelines.
+ */
 final class LossInjector extends ChannelInboundHandlerAdapter {
 
     private final Random random;
