@@ -48,6 +48,8 @@ public final class LabTransfer {
     private static final int BLOCK_SYMBOLS = Integer.getInteger("lab.blockSymbols", 16384);
     /** Receivers run synthetic transfers over loopback before READY, as a long-running agent would be warm (true). */
     private static final boolean WARM_UP = Boolean.parseBoolean(System.getProperty("lab.warmUp", "true"));
+    /** Synthetic transfers in the warm-up: enough for the JIT's last tier to compile the whole path (8). */
+    private static final int WARM_UP_ROUNDS = Integer.getInteger("lab.warmUpRounds", 8);
     private static final double REPAIR_RATIO = Double.parseDouble(System.getProperty("lab.repairRatio", "0"));
 
     private LabTransfer() {
@@ -118,7 +120,7 @@ public final class LabTransfer {
     /** Best effort: a warm-up that fails (a machine too busy to finish it in time) only leaves the JVM colder. */
     private static void warmUp(TransmissionInfo shape, java.util.concurrent.ExecutorService workers) {
         try {
-            ReceiverWarmUp.run(shape, 0.05, 3, workers);
+            ReceiverWarmUp.run(shape, 0.05, WARM_UP_ROUNDS, workers);
         } catch (Exception e) {
             System.out.println("WARM_UP_INCOMPLETE " + e);
         }
