@@ -20,6 +20,8 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
 
     private final long transmissionId;
     private final Map<Integer, Integer> deficits = new HashMap<>();
+    /** Per block: reports that arrive before this time (nanoTime) describe it before the symbols last sent. */
+    private final Map<Integer, Long> acceptAfter = new HashMap<>();
     private final Set<Integer> receivers = new HashSet<>();
     private final Set<Integer> complete = new HashSet<>();
     private long reports;
@@ -34,6 +36,7 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
             return;
         }
         FeedbackFrame f = (FeedbackFrame) frame;
+        long now = System.nanoTime();
         synchronized (this) {
             reports++;
             receivers.add(f.receiverId());
@@ -43,7 +46,10 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
             }
             complete.remove(f.receiverId());
             for (int i = 0; i < f.blocks().length; i++) {
-                deficits.merge(f.blocks()[i], f.deficits()[i], Math::max);
+                Long after = acceptAfter.get(f.blocks()[i]);
+                if (after == null || now - after >= 0) {
+                    deficits.merge(f.blocks()[i], f.deficits()[i], Math::max);
+                }
             }
         }
     }
@@ -51,6 +57,21 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
     /** Forgets deficits reported so far (they describe the state before the symbols just sent). */
     public synchronized void reset() {
         deficits.clear();
+    }
+
+    /**
+     * Forgets block {@code block}'s deficits and ignores reports of it that arrive before {@code fromNanos}
+     * ({@link System#nanoTime()}): they were sent before the receivers had the symbols just sent for it.
+     */
+    public synchronized void reset(int block, long fromNanos) {
+        deficits.remove(block);
+        acceptAfter.put(block, fromNanos);
+    }
+
+    /** The largest deficit reported for {@code block} since it was last reset or taken (0: none), and forgets it. */
+    public synchronized int take(int block) {
+        Integer d = deficits.remove(block);
+        return d == null ? 0 : d;
     }
 
     /** The largest deficit per block since the last reset, and resets. */

@@ -41,8 +41,16 @@ public final class TransmissionSender {
     private java.util.List<DefaultAddressedEnvelope<Frame, InetSocketAddress>> batch = new java.util.ArrayList<>(BATCH);
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
-    /** What a finished transmission did. */
-    public record Result(int cycles, long packets, long bytesSent, boolean stoppedByCaller) {
+    /** How often the pass looks for passed blocks whose repair is due (feedback mode). */
+    private static final long REPAIR_CHECK_NANOS = 5_000_000;
+
+    /**
+     * What a finished transmission did.
+     *
+     * @param repairsDuringPass repair symbols sent for earlier blocks while the first pass was still going (feedback
+     *                          mode)
+     */
+    public record Result(int cycles, long packets, long bytesSent, boolean stoppedByCaller, long repairsDuringPass) {
     }
 
     public TransmissionSender(DatagramChannel channel) {
@@ -68,9 +76,12 @@ public final class TransmissionSender {
 
     /**
      * Transmits; in feedback mode ({@code plan.feedback()}, with the aggregator installed on this sender's channel)
-     * the first cycle is followed by rounds that send, per block, the largest deficit any receiver reported plus the
-     * proactive share, until three feedback windows pass in silence (up to 40 while no receiver has reported yet or
-     * one that reported has not yet said it is complete).
+     * every block, one feedback window after its symbols went out, gets the largest deficit any receiver reported
+     * for it since then (plus the proactive share) in fresh repair symbols, and so on until no receiver reports it.
+     * These repairs start during the first pass, between the symbols of later blocks, so receivers complete (decode
+     * and verify) block after block while the pass goes on instead of all at its end. After the pass, rounds go on
+     * until three feedback windows pass in silence (up to 40 while no receiver has reported yet or one that reported
+     * has not yet said it is complete).
      */
     public Result transmit(TransmissionPlan plan, ImageSource image, Frame announce, BooleanSupplier keepGoing,
                            FeedbackAggregator feedback) throws IOException, InterruptedException {
@@ -78,6 +89,16 @@ public final class TransmissionSender {
         data = new InetSocketAddress(plan.dataGroup(), plan.dataPort());
         var control = new InetSocketAddress(plan.controlGroup(), plan.controlPort());
         int[] nextId = new int[layout.blocks()];
+        this.plan = plan;
+        this.layout = layout;
+        this.image = image;
+        this.nextId = nextId;
+        this.feedback = plan.feedback() ? feedback : null;
+        dueAt = new long[layout.blocks()];
+        passed = 0;
+        repair = null;
+        repairsDuringPass = 0;
+        nextRepairCheck = System.nanoTime();
         long deadline = System.nanoTime() + plan.maxDuration().toNanos();
         nanosPerByte = 8e9 / plan.rateBitsPerSecond();
         next = System.nanoTime();
@@ -87,6 +108,7 @@ public final class TransmissionSender {
         boolean stopped = false;
         byte[][] source = new byte[plan.blockSymbols()][plan.symbolSize()];
         Block current = null;
+        passBlock = null;
         log.info("event=transmission_started tx={} root={} symbols={} blocks={} repair_ratio={} rate_bps={}",
                 plan.transmissionId(), plan.rootDigest().shortHex(), layout.symbols(), layout.blocks(),
                 plan.repairRatio(), plan.rateBitsPerSecond());
@@ -100,6 +122,7 @@ public final class TransmissionSender {
             }
             for (int b = 0; b < layout.blocks(); b++) {
                 current = block(current, plan, layout, b, image, source, nextId);
+                passBlock = current;
                 Block block = current;
                 BlockCode code = block.code;
                 int k = code.k();
@@ -112,6 +135,9 @@ public final class TransmissionSender {
                         if (!sendPaced(block.source(j), announce, control, deadline)) {
                             break outer;
                         }
+                        if ((packets & 31) == 0) {
+                            repairPassedBlocks(deadline);
+                        }
                     }
                 }
                 int weight = code.weightFor(count);
@@ -123,15 +149,24 @@ public final class TransmissionSender {
                         stopped = true;
                         break outer;
                     }
+                    if ((packets & 31) == 0) {
+                        repairPassedBlocks(deadline);
+                    }
+                }
+                if (this.feedback != null) { // block b has gone out: its deficits count from now, due a window later
+                    long now = System.nanoTime();
+                    this.feedback.reset(b, now);
+                    dueAt[b] = now + plan.feedbackWindow().toNanos();
+                    passed = b + 1;
                 }
             }
             cycle++;
         }
         flushBatch(); // the pass is out before the first feedback window opens
         long passNanos = System.nanoTime() - passStart;
-        log.info("event=pass_ended tx={} packets={} payload_bytes={} seconds={} payload_mib_s={}", plan.transmissionId(),
-                packets, bytes - 28 * packets, String.format("%.3f", passNanos / 1e9),
-                String.format("%.1f", (bytes - 28 * packets) / 1048576.0 / (passNanos / 1e9)));
+        log.info("event=pass_ended tx={} packets={} payload_bytes={} seconds={} payload_mib_s={} repairs_during_pass={}",
+                plan.transmissionId(), packets, bytes - 28 * packets, String.format("%.3f", passNanos / 1e9),
+                String.format("%.1f", (bytes - 28 * packets) / 1048576.0 / (passNanos / 1e9)), repairsDuringPass);
         if (plan.feedback() && feedback != null && !stopped) {
             int quiet = 0;
             int round = 0;
@@ -142,12 +177,19 @@ public final class TransmissionSender {
                     || feedback.completeReceivers() < feedback.receivers()))
                     && round < plan.maxCycles() * 64 && keepGoing.getAsBoolean() && System.nanoTime() < deadline) {
                 flushBatch();
-                feedback.reset();
                 long windowEnd = System.nanoTime() + plan.feedbackWindow().toNanos();
                 while (System.nanoTime() < windowEnd) {
                     LockSupport.parkNanos(Math.min(windowEnd - System.nanoTime(), 5_000_000));
                 }
-                var need = new java.util.TreeMap<>(feedback.drain());
+                // every block sent before the window is due now
+                var need = new java.util.TreeMap<Integer, Integer>();
+                long now = System.nanoTime();
+                for (int b = 0; b < layout.blocks(); b++) {
+                    int deficit = dueAt[b] - now <= 0 ? feedback.take(b) : 0;
+                    if (deficit > 0) {
+                        need.put(b, deficit);
+                    }
+                }
                 if (need.isEmpty()) {
                     quiet++;
                     continue;
@@ -160,34 +202,89 @@ public final class TransmissionSender {
                             need.size() <= 16 ? need : "(" + need.size() + " blocks)");
                 }
                 for (var e : need.entrySet()) {
-                    int b = e.getKey();
-                    if (b >= layout.blocks()) {
-                        continue;
-                    }
-                    current = block(current, plan, layout, b, image, source, nextId);
-                    Block block = current;
-                    BlockCode code = block.code;
-                    int deficit = Math.min(e.getValue(), code.k());
-                    if (code.resendsSources() && deficit * 4L >= code.k()) {
-                        // a receiver that missed a quarter of the block or more (joined late): the sources themselves
-                        // serve it without a large decode, and cost at most four times its deficit
-                        for (int j = 0; j < code.k(); j++) {
-                            sendRound(block.source(j), deadline);
-                        }
-                        continue;
-                    }
-                    int count = deficit + (int) Math.ceil(deficit * plan.repairRatio());
-                    int weight = code.weightFor(count);
-                    for (int i = 0; i < count; i++) {
-                        sendRound(block.next(weight), deadline);
-                    }
+                    sendRepairs(e.getKey(), e.getValue(), deadline);
                 }
             }
         }
         flushBatch();
         log.info("event=transmission_ended tx={} cycles={} packets={} bytes={} stopped_by_caller={}",
                 plan.transmissionId(), cycle, packets, bytes, stopped);
-        return new Result(cycle, packets, bytes, stopped);
+        this.image = null;
+        repair = null;
+        passBlock = null;
+        return new Result(cycle, packets, bytes, stopped, repairsDuringPass);
+    }
+
+    /**
+     * During the first pass (feedback mode, at most every {@link #REPAIR_CHECK_NANOS}): sends the repairs of blocks
+     * the pass has left whose feedback window has elapsed and that some receiver still needs symbols for.
+     */
+    private void repairPassedBlocks(long deadline) throws IOException, InterruptedException {
+        if (feedback == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - nextRepairCheck < 0) {
+            return;
+        }
+        nextRepairCheck = now + REPAIR_CHECK_NANOS;
+        for (int b = 0; b < passed; b++) {
+            if (dueAt[b] - now <= 0) {
+                int deficit = feedback.take(b);
+                if (deficit > 0) {
+                    long before = packets;
+                    sendRepairs(b, deficit, deadline);
+                    repairsDuringPass += packets - before;
+                }
+            }
+        }
+    }
+
+    /**
+     * Sends block {@code b} the largest deficit a receiver reported (plus the proactive share) in fresh symbols; its
+     * deficits count again from when they have gone out, and it is due again a feedback window later.
+     */
+    private void sendRepairs(int b, int reported, long deadline) throws IOException, InterruptedException {
+        if (b >= layout.blocks()) {
+            return;
+        }
+        Block block = repairBlock(b);
+        BlockCode code = block.code;
+        int deficit = Math.min(reported, code.k());
+        if (code.resendsSources() && deficit * 4L >= code.k()) {
+            // a receiver that missed a quarter of the block or more (joined late): the sources themselves serve it
+            // without a large decode, and cost at most four times its deficit
+            for (int j = 0; j < code.k(); j++) {
+                sendRound(block.source(j), deadline);
+            }
+        } else {
+            int count = deficit + (int) Math.ceil(deficit * plan.repairRatio());
+            int weight = code.weightFor(count);
+            for (int i = 0; i < count; i++) {
+                sendRound(block.next(weight), deadline);
+            }
+        }
+        flushBatch();
+        long now = System.nanoTime();
+        feedback.reset(b, now);
+        dueAt[b] = now + plan.feedbackWindow().toNanos();
+    }
+
+    /**
+     * The block to repair from: the pass's current block when it is {@code b} (after the pass, the last block),
+     * else the repair slot, which has its own source buffer so that repairs during the pass leave the pass's block
+     * alone.
+     */
+    private Block repairBlock(int b) throws IOException {
+        if (passBlock != null && passBlock.b == b) {
+            return passBlock;
+        }
+        if (repairSource == null || repairSource.length != plan.blockSymbols()
+                || repairSource[0].length != plan.symbolSize()) {
+            repairSource = new byte[plan.blockSymbols()][plan.symbolSize()];
+        }
+        repair = block(repair, plan, layout, b, image, repairSource, nextId);
+        return repair;
     }
 
     /**
@@ -252,6 +349,21 @@ public final class TransmissionSender {
     }
 
     // the transmission in progress (one at a time per sender)
+    private TransmissionPlan plan;
+    private BlockLayout layout;
+    private ImageSource image;
+    private int[] nextId;
+    /** Feedback mode only: where reports arrive. */
+    private FeedbackAggregator feedback;
+    /** Per block: when its next repair is due (nanoTime); meaningful for blocks below {@link #passed}. */
+    private long[] dueAt;
+    /** Blocks the first pass has sent. */
+    private int passed;
+    private Block passBlock;
+    private Block repair;
+    private byte[][] repairSource;
+    private long nextRepairCheck;
+    private long repairsDuringPass;
     private InetSocketAddress data;
     private double nanosPerByte;
     private long next;

@@ -138,6 +138,45 @@ class LoopbackTransmissionTest {
         assertThat(sentPerImage).as("repair is the worst receiver's share, not a second copy").isLessThan(1.3);
     }
 
+    /**
+     * Blocks are repaired while the first pass is still sending later blocks, so a receiver verifies and stores the
+     * start of the image long before the pass ends (not everything at the end).
+     */
+    @Test
+    void feedbackRepairsEarlierBlocksDuringThePassSoChunksCompleteBeforeItEnds() throws Exception {
+        byte[] image = new byte[CHUNK * 64];
+        new Random(6).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), port, 1400, 512);
+        var aggregator = new FeedbackAggregator(42);
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK, aggregator);
+        var feedback = new TransmissionReceiver.Feedback((java.net.InetSocketAddress) ch.localAddress(), Duration.ofMillis(20));
+        var sent = new java.util.concurrent.atomic.AtomicLong();
+        var sentWhenFirstChunkStored = new java.util.concurrent.atomic.AtomicLong(-1);
+        var chunks = new ConcurrentHashMap<Integer, byte[]>();
+        var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                (c, data) -> {
+                    if (c == 0) {
+                        sentWhenFirstChunkStored.set(sent.get());
+                    }
+                    chunks.put(c, data);
+                }, workers, new LossInjector(0.05, 7), feedback);
+        TransmissionSender.Result result;
+        try {
+            var plan = new TransmissionPlan(42, manifest.rootDigest(), dataGroup, port, controlGroup, port + 1, 1400, 512,
+                    0, 40_000_000L, 50, Duration.ofSeconds(30)).withFeedback(Duration.ofMillis(100));
+            result = new TransmissionSender(ch, sent).transmit(plan, ImageSource.of(image), null, () -> true, aggregator);
+        } finally {
+            ch.close().sync();
+        }
+        receiver.completion().get(5, TimeUnit.SECONDS);
+        receiver.close();
+        assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
+        assertThat(result.repairsDuringPass()).as("repair symbols sent between later blocks' symbols").isPositive();
+        assertThat(sentWhenFirstChunkStored.get()).as("chunk 0 was stored before the pass had sent the whole image")
+                .isBetween(0L, (long) image.length);
+    }
+
     @Test
     void aReceiverThatTunesInLateCompletesFromTheCarousel() throws Exception {
         byte[] image = new byte[CHUNK * 6];
