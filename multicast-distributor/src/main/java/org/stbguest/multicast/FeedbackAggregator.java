@@ -11,15 +11,27 @@ import org.stbguest.multicast.wire.FeedbackFrame;
 import org.stbguest.multicast.wire.Frame;
 
 /**
- * Collects receivers' deficit reports on the sender's socket and keeps, per source block, the largest deficit any
- * receiver reported: one round of that many fresh repair symbols heals every receiver at once, whatever the size of
- * the fleet. Thread-safe: reports arrive on the event loop, the sender drains them from its own thread.
+ * Collects receivers' deficit reports on the sender's socket and gives, per source block, the largest deficit any
+ * receiver still has: one round of that many fresh repair symbols heals every receiver at once, whatever the size of
+ * the fleet. A receiver's newer report of a block replaces its older one. With an {@link InFlight} (the sender's
+ * record of what it sent when), a report counts only what the receiver needs beyond the symbols of the block sent
+ * after the newest symbol the receiver had taken in: those are still on their way to it (a box short of CPU reads
+ * its socket late, and without this its stale report would be paid for a second time); symbols sent before that
+ * point and not taken in were lost. Thread-safe: reports arrive on the event loop, the sender takes them from its own
+ * thread.
  */
 @ChannelHandler.Sharable
 public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame> {
 
+    /** The sender's record: how many symbols of a block it sent after a given symbol (of any block) went out. */
+    @FunctionalInterface
+    public interface InFlight {
+        int sentAfter(int block, int atBlock, int atId);
+    }
+
     private final long transmissionId;
-    private final Map<Integer, Integer> deficits = new HashMap<>();
+    /** Per block, per receiver: {deficit, atBlock, atId} of its latest report. */
+    private final Map<Integer, Map<Integer, int[]>> reportsByBlock = new HashMap<>();
     /** Per block: reports that arrive before this time (nanoTime) describe it before the symbols last sent. */
     private final Map<Integer, Long> acceptAfter = new HashMap<>();
     private final Set<Integer> receivers = new HashSet<>();
@@ -46,38 +58,64 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
             }
             complete.remove(f.receiverId());
             for (int i = 0; i < f.blocks().length; i++) {
-                Long after = acceptAfter.get(f.blocks()[i]);
+                int b = f.blocks()[i];
+                Long after = acceptAfter.get(b);
                 if (after == null || now - after >= 0) {
-                    deficits.merge(f.blocks()[i], f.deficits()[i], Math::max);
+                    reportsByBlock.computeIfAbsent(b, x -> new HashMap<>())
+                            .put(f.receiverId(), new int[] {f.deficits()[i], f.atBlock(), f.atId()});
                 }
             }
         }
     }
 
-    /** Forgets deficits reported so far (they describe the state before the symbols just sent). */
-    public synchronized void reset() {
-        deficits.clear();
-    }
-
     /**
-     * Forgets block {@code block}'s deficits and ignores reports of it that arrive before {@code fromNanos}
-     * ({@link System#nanoTime()}): they were sent before the receivers had the symbols just sent for it.
+     * Forgets block {@code block}'s reports and ignores those that arrive before {@code fromNanos}
+     * ({@link System#nanoTime()}): they were sent before the receivers could have the symbols just sent for it.
      */
     public synchronized void reset(int block, long fromNanos) {
-        deficits.remove(block);
+        reportsByBlock.remove(block);
         acceptAfter.put(block, fromNanos);
     }
 
-    /** The largest deficit reported for {@code block} since it was last reset or taken (0: none), and forgets it. */
-    public synchronized int take(int block) {
-        Integer d = deficits.remove(block);
-        return d == null ? 0 : d;
+    /** Forgets every block's reports (they describe the state before the symbols just sent). */
+    public synchronized void reset() {
+        reportsByBlock.clear();
+    }
+
+    /** The largest deficit reported for {@code block} since it was last reset or taken (0: none), and forgets them. */
+    public int take(int block) {
+        return take(block, null);
+    }
+
+    /**
+     * The largest number of symbols a receiver still needs for {@code block} beyond those on their way to it
+     * ({@code inFlight}; null: count none), from the reports since the block was last reset or taken, and forgets
+     * them.
+     */
+    public synchronized int take(int block, InFlight inFlight) {
+        Map<Integer, int[]> byReceiver = reportsByBlock.remove(block);
+        if (byReceiver == null) {
+            return 0;
+        }
+        int most = 0;
+        for (int[] r : byReceiver.values()) {
+            int coming = inFlight == null || r[1] < 0 ? 0 : inFlight.sentAfter(block, r[1], r[2]);
+            most = Math.max(most, r[0] - coming);
+        }
+        return most;
     }
 
     /** The largest deficit per block since the last reset, and resets. */
     public synchronized Map<Integer, Integer> drain() {
-        Map<Integer, Integer> out = new HashMap<>(deficits);
-        deficits.clear();
+        Map<Integer, Integer> out = new HashMap<>();
+        for (var e : reportsByBlock.entrySet()) {
+            int most = 0;
+            for (int[] r : e.getValue().values()) {
+                most = Math.max(most, r[0]);
+            }
+            out.put(e.getKey(), most);
+        }
+        reportsByBlock.clear();
         return out;
     }
 

@@ -45,6 +45,8 @@ public final class MulticastChannels {
     static final int RECEIVE_BUFFER = Integer.getInteger("stbguest.multicast.receiveBuffer", 32 * 1024 * 1024);
     private static final boolean NATIVE = !"nio".equalsIgnoreCase(System.getProperty("stbguest.multicast.transport"))
             && Epoll.isAvailable();
+    /** UDP segmentation offload for senders where the kernel has it; {@code -Dstbguest.multicast.gso=false} turns it off. */
+    private static final boolean GSO = Boolean.parseBoolean(System.getProperty("stbguest.multicast.gso", "true"));
 
     private MulticastChannels() {
     }
@@ -63,6 +65,15 @@ public final class MulticastChannels {
     /** The transport new groups use: "epoll" or "nio". */
     public static String transport() {
         return NATIVE ? "epoll" : "nio";
+    }
+
+    /**
+     * Whether a sender on {@code channel} hands runs of equal datagrams to the kernel as one segmented send
+     * ({@code UDP_SEGMENT}, Linux 4.18+): the native transport, kernel support, and not turned off.
+     */
+    static boolean segmentationOffload(DatagramChannel channel) {
+        return GSO && channel instanceof EpollDatagramChannel
+                && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
     }
 
     private static boolean isNative(EventLoopGroup group) {

@@ -53,6 +53,9 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final BitSet blocksDone = new BitSet();
     private final long[] lastSymbolNanos;
     private int highestBlockSeen = -1;
+    /** The newest symbol taken in (block, id; -1: none), which reports carry. */
+    private int atBlock = -1;
+    private int atId = -1;
     private long reportIntervalNanos;
     private final int[] chunkBlocksMissing;
     private final BitSet chunksPending = new BitSet();
@@ -241,8 +244,8 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
         if (done.isDone()) {
             if (finalReports-- > 0) {
-                out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(
-                        new FeedbackFrame(info.transmissionId(), receiverId, new int[0], new int[0]), sender));
+                out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(new FeedbackFrame(
+                        info.transmissionId(), receiverId, atBlock, atId, new int[0], new int[0]), sender));
             } else {
                 reportsDone.complete(null);
                 if (reporting != null) {
@@ -277,7 +280,8 @@ public final class TransmissionReceiver implements AutoCloseable {
 
     private void send(DatagramChannel out, java.net.InetSocketAddress sender, int[] blocks, int[] deficits, int n) {
         out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(new FeedbackFrame(info.transmissionId(),
-                receiverId, java.util.Arrays.copyOf(blocks, n), java.util.Arrays.copyOf(deficits, n)), sender));
+                receiverId, atBlock, atId, java.util.Arrays.copyOf(blocks, n), java.util.Arrays.copyOf(deficits, n)),
+                sender));
     }
 
     private final class Handler extends SimpleChannelInboundHandler<Frame> {
@@ -297,7 +301,12 @@ public final class TransmissionReceiver implements AutoCloseable {
 
     private void onSymbol(DataFrame f) {
         int b = f.sourceBlock();
-        if (b >= layout.blocks() || blocksDone.get(b)) {
+        if (b >= layout.blocks()) {
+            return;
+        }
+        atBlock = b;
+        atId = f.symbolId();
+        if (blocksDone.get(b)) {
             return;
         }
         int k = layout.k(b);

@@ -35,9 +35,14 @@ public final class TransmissionSender {
     private static final int MAX_BATCHES_IN_FLIGHT = 64;
     /** A batch that is not full yet still goes out once the sender is this far ahead of its pace (slow rates). */
     private static final long MAX_AHEAD_NANOS = 20_000_000;
+    /** Most datagrams the kernel cuts one segmented send into (UDP_MAX_SEGMENTS), and most bytes one may hold. */
+    private static final int MAX_SEGMENTS = 64;
+    private static final int MAX_SEGMENTED_BYTES = 65_507;
 
     private final DatagramChannel channel;
     private final AtomicLong sentBytes;
+    /** Whether batches go out with UDP segmentation offload (native transport, kernel support, not turned off). */
+    private final boolean segmentation;
     private java.util.List<DefaultAddressedEnvelope<Frame, InetSocketAddress>> batch = new java.util.ArrayList<>(BATCH);
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -61,6 +66,7 @@ public final class TransmissionSender {
     public TransmissionSender(DatagramChannel channel, AtomicLong sentBytes) {
         this.channel = channel;
         this.sentBytes = sentBytes;
+        this.segmentation = MulticastChannels.segmentationOffload(channel);
     }
 
     /**
@@ -95,6 +101,8 @@ public final class TransmissionSender {
         this.nextId = nextId;
         this.feedback = plan.feedback() ? feedback : null;
         dueAt = new long[layout.blocks()];
+        sentLog = newLog(layout.blocks());
+        dataSeq = 0;
         passed = 0;
         repair = null;
         repairsDuringPass = 0;
@@ -185,7 +193,7 @@ public final class TransmissionSender {
                 var need = new java.util.TreeMap<Integer, Integer>();
                 long now = System.nanoTime();
                 for (int b = 0; b < layout.blocks(); b++) {
-                    int deficit = dueAt[b] - now <= 0 ? feedback.take(b) : 0;
+                    int deficit = dueAt[b] - now <= 0 ? feedback.take(b, this::sentAfter) : 0;
                     if (deficit > 0) {
                         need.put(b, deficit);
                     }
@@ -230,7 +238,7 @@ public final class TransmissionSender {
         nextRepairCheck = now + REPAIR_CHECK_NANOS;
         for (int b = 0; b < passed; b++) {
             if (dueAt[b] - now <= 0) {
-                int deficit = feedback.take(b);
+                int deficit = feedback.take(b, this::sentAfter);
                 if (deficit > 0) {
                     long before = packets;
                     sendRepairs(b, deficit, deadline);
@@ -364,6 +372,10 @@ public final class TransmissionSender {
     private byte[][] repairSource;
     private long nextRepairCheck;
     private long repairsDuringPass;
+    /** Per block: the runs of symbols sent ({first id, count, first data sequence number}), in sending order. */
+    private java.util.List<long[]>[] sentLog;
+    /** Data symbols sent so far in this transmission. */
+    private long dataSeq;
     private InetSocketAddress data;
     private double nanosPerByte;
     private long next;
@@ -393,6 +405,62 @@ public final class TransmissionSender {
         pace(next, deadline);
     }
 
+    @SuppressWarnings("unchecked")
+    private static java.util.List<long[]>[] newLog(int blocks) {
+        return new java.util.List[blocks];
+    }
+
+    /**
+     * Records that symbol {@code id} of block {@code b} goes out as data symbol number {@link #dataSeq}: per block,
+     * runs of consecutive ids sent one after the other ({first id, count, first sequence number}).
+     */
+    private void logSent(int b, int id) {
+        var runs = sentLog[b];
+        if (runs == null) {
+            runs = sentLog[b] = new java.util.ArrayList<>();
+        }
+        long[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+        if (last != null && last[0] + last[1] == id && last[2] + last[1] == dataSeq) {
+            last[1]++;
+        } else {
+            runs.add(new long[] {id, 1, dataSeq});
+        }
+        dataSeq++;
+    }
+
+    /**
+     * How many symbols of block {@code b} went out after symbol {@code atId} of block {@code atBlock} (the newest a
+     * receiver had taken in when it reported): still on their way to that receiver. 0 when that symbol is not one
+     * this sender sent (no discount).
+     */
+    int sentAfter(int b, int atBlock, int atId) {
+        if (atBlock >= sentLog.length || b >= sentLog.length || sentLog[atBlock] == null || sentLog[b] == null) {
+            return 0;
+        }
+        long at = -1;
+        var runs = sentLog[atBlock];
+        for (int i = runs.size() - 1; i >= 0 && at < 0; i--) { // the newest run that holds it (sources may go twice)
+            long[] r = runs.get(i);
+            if (atId >= r[0] && atId < r[0] + r[1]) {
+                at = r[2] + (atId - r[0]);
+            }
+        }
+        if (at < 0) {
+            return 0;
+        }
+        long after = 0;
+        runs = sentLog[b];
+        for (int i = runs.size() - 1; i >= 0; i--) {
+            long[] r = runs.get(i);
+            long lastSeq = r[2] + r[1] - 1;
+            if (lastSeq <= at) {
+                break;
+            }
+            after += Math.min(r[1], lastSeq - at);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, after);
+    }
+
     /** Reads block {@code b}'s source symbols with one read, zero-padding past the end of the image. */
     static void readBlock(ImageSource image, BlockLayout layout, int b, byte[][] source) throws IOException {
         int length = (int) (layout.blockEnd(b) - layout.blockStart(b));
@@ -410,6 +478,9 @@ public final class TransmissionSender {
     }
 
     private int send(Frame frame, InetSocketAddress to) throws InterruptedException {
+        if (sentLog != null && frame instanceof DataFrame d && d.sourceBlock() < sentLog.length) {
+            logSent(d.sourceBlock(), d.symbolId());
+        }
         batch.add(new DefaultAddressedEnvelope<>(frame, to));
         if (batch.size() >= BATCH) {
             flushBatch();
@@ -440,14 +511,57 @@ public final class TransmissionSender {
         inFlight.incrementAndGet();
         channel.eventLoop().execute(() -> {
             try {
-                for (var f : frames) {
-                    channel.write(f, channel.voidPromise());
+                if (segmentation) {
+                    writeSegmented(frames);
+                } else {
+                    for (var f : frames) {
+                        channel.write(f, channel.voidPromise());
+                    }
                 }
                 channel.flush();
             } finally {
                 inFlight.decrementAndGet();
             }
         });
+    }
+
+    /**
+     * Writes a batch with UDP segmentation offload: runs of datagrams of one size to one address go to the kernel as
+     * one buffer with {@code UDP_SEGMENT} set, which cuts it into those datagrams (a shorter one may end a run). One
+     * system call and one pass through the socket layer per run instead of per datagram; on the wire (and to every
+     * receiver) they are the same datagrams.
+     */
+    private void writeSegmented(java.util.List<DefaultAddressedEnvelope<Frame, InetSocketAddress>> frames) {
+        int i = 0;
+        while (i < frames.size()) {
+            var first = frames.get(i);
+            int size = FrameEncoder.encodedSize(first.content());
+            int total = size;
+            int j = i + 1;
+            while (j < frames.size() && j - i < MAX_SEGMENTS && total + size <= MAX_SEGMENTED_BYTES
+                    && frames.get(j).recipient().equals(first.recipient())) {
+                int next = FrameEncoder.encodedSize(frames.get(j).content());
+                if (next > size) {
+                    break;
+                }
+                total += next;
+                j++;
+                if (next < size) {
+                    break;
+                }
+            }
+            if (j - i == 1) {
+                channel.write(first, channel.voidPromise());
+            } else {
+                io.netty.buffer.ByteBuf buf = channel.alloc().directBuffer(total);
+                for (int f = i; f < j; f++) {
+                    FrameEncoder.encode(frames.get(f).content(), buf);
+                }
+                channel.write(new io.netty.channel.epoll.SegmentedDatagramPacket(buf, size, first.recipient()),
+                        channel.voidPromise());
+            }
+            i = j;
+        }
     }
 
     /**

@@ -61,6 +61,50 @@ class TransportTest {
         }
     }
 
+    /**
+     * With UDP segmentation offload a batch goes to the kernel as one buffer, but every receiver still gets the
+     * datagrams one by one: a plain JDK socket counts one datagram per symbol, each a whole frame of the right size,
+     * the image's short last symbol included.
+     */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void segmentedSendsArriveAsSeparateDatagrams() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Epoll.isAvailable(), "no native transport on this OS");
+        int symbolSize = 1400;
+        byte[] image = new byte[symbolSize * 100 - 300]; // 100 symbols, the last one 1,100 bytes
+        new Random(9).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        DatagramChannel ch = MulticastChannels.openSender(group(1, true), MulticastSettings.LOOPBACK);
+        assertThat(MulticastChannels.segmentationOffload(ch)).as("UDP_SEGMENT on this kernel").isTrue();
+        var lo = java.net.NetworkInterface.getByName("lo");
+        try (var socket = java.nio.channels.DatagramChannel.open(java.net.StandardProtocolFamily.INET)) {
+            socket.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            socket.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            socket.bind(new InetSocketAddress(group, port));
+            socket.join(group, lo);
+            var plan = new TransmissionPlan(3, manifest.rootDigest(), group, port, group, port + 1, symbolSize, 100,
+                    0, 200_000_000L, 1, Duration.ofSeconds(10));
+            new TransmissionSender(ch).transmit(plan, ImageSource.of(image), null, () -> true);
+            socket.configureBlocking(false);
+            var buf = java.nio.ByteBuffer.allocate(65_536);
+            List<Integer> sizes = new ArrayList<>();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (sizes.size() < 100 && System.nanoTime() < end) {
+                buf.clear();
+                if (socket.receive(buf) != null) {
+                    sizes.add(buf.position());
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            assertThat(sizes).hasSize(100);
+            assertThat(sizes.subList(0, 99)).allMatch(n -> n == org.stbguest.multicast.wire.WireFormat.DATA_HEADER + symbolSize);
+            assertThat(sizes.get(99)).isEqualTo(org.stbguest.multicast.wire.WireFormat.DATA_HEADER + symbolSize - 300);
+        } finally {
+            ch.close().sync();
+        }
+    }
+
     /** Feedback mode, large-block code, 5% loss at each of two receivers: the same result on both transports. */
     @ParameterizedTest
     @ValueSource(booleans = {true, false})

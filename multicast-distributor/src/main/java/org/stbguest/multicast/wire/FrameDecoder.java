@@ -85,7 +85,12 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
         }
         long tx = buf.getLong(start + 4);
         int receiver = buf.getInt(start + 12);
-        int count = buf.getUnsignedShort(start + 16);
+        int atBlock = buf.getUnsignedMedium(start + 16);
+        int atId = buf.getUnsignedMedium(start + 19);
+        if ((atBlock == WireFormat.POSITION_NONE) != (atId == WireFormat.POSITION_NONE)) {
+            return null;
+        }
+        int count = buf.getUnsignedShort(start + 22);
         if (count > FeedbackFrame.MAX_ENTRIES || len != WireFormat.FEEDBACK_HEADER + count * WireFormat.FEEDBACK_ENTRY) {
             return null;
         }
@@ -96,7 +101,8 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
             blocks[i] = buf.getInt(at);
             deficits[i] = buf.getUnsignedShort(at + 4);
         }
-        return new FeedbackFrame(tx, receiver, blocks, deficits);
+        return atBlock == WireFormat.POSITION_NONE ? new FeedbackFrame(tx, receiver, blocks, deficits)
+                : new FeedbackFrame(tx, receiver, atBlock, atId, blocks, deficits);
     }
 
     private static AnnounceFrame decodeAnnounce(ByteBuf buf, int start, int len) {

@@ -50,6 +50,8 @@ public final class FrameEncoder extends MessageToMessageEncoder<AddressedEnvelop
             case FEEDBACK -> {
                 FeedbackFrame f = (FeedbackFrame) frame;
                 buf.writeByte(WireFormat.TYPE_FEEDBACK).writeLong(f.transmissionId()).writeInt(f.receiverId())
+                        .writeMedium(f.atBlock() < 0 ? WireFormat.POSITION_NONE : f.atBlock())
+                        .writeMedium(f.atId() < 0 ? WireFormat.POSITION_NONE : f.atId())
                         .writeShort(f.blocks().length);
                 for (int i = 0; i < f.blocks().length; i++) {
                     buf.writeInt(f.blocks()[i]).writeShort(f.deficits()[i]);

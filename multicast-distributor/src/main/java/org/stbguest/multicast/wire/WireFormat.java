@@ -1,20 +1,25 @@
 package org.stbguest.multicast.wire;
 
-/** Constants of wire format v2. */
+/** Constants of wire format v3. */
 public final class WireFormat {
 
     /** "ST": first two bytes of every datagram. */
     public static final short MAGIC = 0x5354;
     /** The wire format version this code speaks. */
-    public static final byte VERSION = 2;
+    public static final byte VERSION = 3;
     /** Frame type of {@link DataFrame}. */
     public static final byte TYPE_DATA = 1;
     /** Frame type of {@link AnnounceFrame}. */
     public static final byte TYPE_ANNOUNCE = 2;
     /** Frame type of {@link FeedbackFrame}. */
     public static final byte TYPE_FEEDBACK = 3;
-    /** Bytes before the entries of a feedback frame: header, transmission id, receiver id, count. */
-    public static final int FEEDBACK_HEADER = 4 + 8 + 4 + 2;
+    /**
+     * Bytes before the entries of a feedback frame: header, transmission id, receiver id, the newest symbol the
+     * receiver has taken in (block and id, 24 bits each), count.
+     */
+    public static final int FEEDBACK_HEADER = 4 + 8 + 4 + 3 + 3 + 2;
+    /** "No symbol yet" in a feedback frame's 24-bit position fields. */
+    public static final int POSITION_NONE = 0xFFFFFF;
     /** One (block, deficit) entry of a feedback frame. */
     public static final int FEEDBACK_ENTRY = 4 + 2;
     /**

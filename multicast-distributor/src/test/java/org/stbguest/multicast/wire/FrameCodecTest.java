@@ -29,6 +29,8 @@ class FrameCodecTest {
     @Test
     void feedbackFrameRoundTrips() {
         assertRoundTrip(new FeedbackFrame(5, 0x7abc, new int[] {0, 17, 4000}, new int[] {3, 1, 64}));
+        assertRoundTrip(new FeedbackFrame(5, 0x7abc, 17, 16_383, new int[] {0, 17, 4000}, new int[] {3, 1, 64}));
+        assertRoundTrip(new FeedbackFrame(5, 0x7abc, WireFormat.POSITION_NONE - 1, 0, new int[] {1}, new int[] {2}));
         assertRoundTrip(new FeedbackFrame(5, 1, new int[0], new int[0]));
     }
 
