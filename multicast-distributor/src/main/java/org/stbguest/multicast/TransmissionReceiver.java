@@ -53,9 +53,14 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final BitSet blocksDone = new BitSet();
     private final long[] lastSymbolNanos;
     private int highestBlockSeen = -1;
-    /** The newest symbol taken in (block, id; -1: none), which reports carry. */
+    /**
+     * The newest symbol taken in (block, id; -1: none) and when: reports carry the position while symbols are still
+     * coming in (the sender then counts what it sent after it as on its way), and none once the socket has been quiet
+     * for an interval (then everything sent is in or lost, and the deficit is taken as it is).
+     */
     private int atBlock = -1;
     private int atId = -1;
+    private long atNanos;
     private long reportIntervalNanos;
     private final int[] chunkBlocksMissing;
     private final BitSet chunksPending = new BitSet();
@@ -262,6 +267,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         // as lost
         int reportUpTo = highestBlockSeen == layout.blocks() - 1 ? layout.blocks() : highestBlockSeen;
         long quietSince = System.nanoTime() - reportIntervalNanos;
+        boolean receiving = atNanos > quietSince;
         for (int b = blocksDone.nextClearBit(0); b < reportUpTo; b = blocksDone.nextClearBit(b + 1)) {
             if (lastSymbolNanos[b] > quietSince) {
                 continue;
@@ -269,19 +275,20 @@ public final class TransmissionReceiver implements AutoCloseable {
             blocks[n] = b;
             deficits[n] = decoders[b] == null ? layout.k(b) : decoders[b].deficit();
             if (deficits[n] > 0 && ++n == FeedbackFrame.MAX_ENTRIES) {
-                send(out, sender, blocks, deficits, n);
+                send(out, sender, receiving, blocks, deficits, n);
                 n = 0;
             }
         }
         if (n > 0) {
-            send(out, sender, blocks, deficits, n);
+            send(out, sender, receiving, blocks, deficits, n);
         }
     }
 
-    private void send(DatagramChannel out, java.net.InetSocketAddress sender, int[] blocks, int[] deficits, int n) {
+    private void send(DatagramChannel out, java.net.InetSocketAddress sender, boolean receiving, int[] blocks,
+                      int[] deficits, int n) {
         out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(new FeedbackFrame(info.transmissionId(),
-                receiverId, atBlock, atId, java.util.Arrays.copyOf(blocks, n), java.util.Arrays.copyOf(deficits, n)),
-                sender));
+                receiverId, receiving ? atBlock : -1, receiving ? atId : -1, java.util.Arrays.copyOf(blocks, n),
+                java.util.Arrays.copyOf(deficits, n)), sender));
     }
 
     private final class Handler extends SimpleChannelInboundHandler<Frame> {
@@ -306,6 +313,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
         atBlock = b;
         atId = f.symbolId();
+        atNanos = System.nanoTime();
         if (blocksDone.get(b)) {
             return;
         }

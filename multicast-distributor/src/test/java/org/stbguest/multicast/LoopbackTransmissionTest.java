@@ -177,6 +177,56 @@ class LoopbackTransmissionTest {
                 .isBetween(0L, (long) image.length);
     }
 
+    /**
+     * The last repair symbol of a round is lost and nothing is sent after it: the receiver must still get it again.
+     * (Symbols sent after the newest one a receiver had taken in count as on their way to it only while symbols are
+     * still arriving; a quiet receiver's deficit counts whole.) Here the box loses sources 0 and 1 and every other
+     * repair symbol, the last of each round among them.
+     */
+    @Test
+    void aLostLastRepairSymbolIsSentAgain() throws Exception {
+        int symbolSize = 1400;
+        int k = 400;
+        byte[] image = new byte[k * symbolSize];
+        new Random(10).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), port, symbolSize, 512);
+        var aggregator = new FeedbackAggregator(42);
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK, aggregator);
+        var feedback = new TransmissionReceiver.Feedback((java.net.InetSocketAddress) ch.localAddress(), Duration.ofMillis(20));
+        var dropped = new java.util.concurrent.atomic.AtomicInteger();
+        var filter = new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                var p = (io.netty.channel.socket.DatagramPacket) msg;
+                int at = p.content().readerIndex();
+                if (p.content().getByte(at + 3) == org.stbguest.multicast.wire.WireFormat.TYPE_DATA) {
+                    int id = p.content().getUnsignedMedium(at + 11);
+                    if (id < 2 || id >= k && (id - k) % 2 == 1) {
+                        dropped.incrementAndGet();
+                        p.release();
+                        return;
+                    }
+                }
+                ctx.fireChannelRead(msg);
+            }
+        };
+        var chunks = new ConcurrentHashMap<Integer, byte[]>();
+        var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                chunks::put, workers, filter, feedback);
+        try {
+            var plan = new TransmissionPlan(42, manifest.rootDigest(), dataGroup, port, controlGroup, port + 1, symbolSize,
+                    512, 0, 100_000_000L, 50, Duration.ofSeconds(30)).withFeedback(Duration.ofMillis(100));
+            new TransmissionSender(ch).transmit(plan, ImageSource.of(image), null, () -> true, aggregator);
+        } finally {
+            ch.close().sync();
+        }
+        receiver.completion().get(5, TimeUnit.SECONDS);
+        receiver.close();
+        assertThat(dropped.get()).as("sources 0, 1 and the odd repair ids").isGreaterThanOrEqualTo(3);
+        assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
+    }
+
     @Test
     void aReceiverThatTunesInLateCompletesFromTheCarousel() throws Exception {
         byte[] image = new byte[CHUNK * 6];
