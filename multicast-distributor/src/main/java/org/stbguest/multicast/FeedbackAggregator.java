@@ -35,8 +35,6 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
     /** Per block: reports that arrive before this time (nanoTime) describe it before the symbols last sent. */
     private final Map<Integer, Long> acceptAfter = new HashMap<>();
     private final Set<Integer> receivers = new HashSet<>();
-    /** Per receiver: the position of its latest report that had one ({atBlock, atId}) and when it arrived. */
-    private final Map<Integer, long[]> positions = new HashMap<>();
     private final Set<Integer> complete = new HashSet<>();
     private long reports;
 
@@ -54,11 +52,6 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
         synchronized (this) {
             reports++;
             receivers.add(f.receiverId());
-            if (f.atBlock() >= 0) {
-                positions.put(f.receiverId(), new long[] {f.atBlock(), f.atId(), now});
-            } else {
-                positions.remove(f.receiverId());
-            }
             if (f.complete()) {
                 complete.add(f.receiverId());
                 return;
@@ -123,20 +116,6 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
             out.put(e.getKey(), most);
         }
         reportsByBlock.clear();
-        return out;
-    }
-
-    /**
-     * The positions ({block, id} of the newest symbol taken in) of receivers whose latest report had one and arrived
-     * at or after {@code sinceNanos}: where the receivers that are still taking symbols in have got to.
-     */
-    public synchronized java.util.List<int[]> positionsSince(long sinceNanos) {
-        var out = new java.util.ArrayList<int[]>();
-        for (long[] p : positions.values()) {
-            if (p[2] - sinceNanos >= 0) {
-                out.add(new int[] {(int) p[0], (int) p[1]});
-            }
-        }
         return out;
     }
 

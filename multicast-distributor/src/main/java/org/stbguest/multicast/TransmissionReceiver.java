@@ -249,8 +249,8 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
         if (done.isDone()) {
             if (finalReports-- > 0) {
-                out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(
-                        new FeedbackFrame(info.transmissionId(), receiverId, new int[0], new int[0]), sender));
+                out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(new FeedbackFrame(
+                        info.transmissionId(), receiverId, atBlock, atId, new int[0], new int[0]), sender));
             } else {
                 reportsDone.complete(null);
                 if (reporting != null) {
@@ -265,12 +265,9 @@ public final class TransmissionReceiver implements AutoCloseable {
         // report only what the sender has certainly passed: blocks behind the newest one seen (all of them once the
         // last block has been seen), and quiet for an interval, so symbols still queued in the socket do not count
         // as lost
+        int reportUpTo = highestBlockSeen == layout.blocks() - 1 ? layout.blocks() : highestBlockSeen;
         long quietSince = System.nanoTime() - reportIntervalNanos;
         boolean receiving = atNanos > quietSince;
-        // (and once nothing has arrived for an interval, every block: a box that lost the whole end of the pass has
-        // not seen its last blocks, and must still ask for them)
-        int reportUpTo = highestBlockSeen == layout.blocks() - 1 || !receiving ? layout.blocks() : highestBlockSeen;
-        boolean sentAny = false;
         for (int b = blocksDone.nextClearBit(0); b < reportUpTo; b = blocksDone.nextClearBit(b + 1)) {
             if (lastSymbolNanos[b] > quietSince) {
                 continue;
@@ -279,13 +276,10 @@ public final class TransmissionReceiver implements AutoCloseable {
             deficits[n] = decoders[b] == null ? layout.k(b) : decoders[b].deficit();
             if (deficits[n] > 0 && ++n == FeedbackFrame.MAX_ENTRIES) {
                 send(out, sender, receiving, blocks, deficits, n);
-                sentAny = true;
                 n = 0;
             }
         }
-        if (n > 0 || receiving && !sentAny) {
-            // with nothing to report, a receiver still taking symbols in says how far it has got: the sender holds
-            // back while a receiver falls far behind (its socket would overflow)
+        if (n > 0) {
             send(out, sender, receiving, blocks, deficits, n);
         }
     }

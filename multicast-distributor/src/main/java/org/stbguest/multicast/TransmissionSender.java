@@ -48,26 +48,14 @@ public final class TransmissionSender {
 
     /** How often the pass looks for passed blocks whose repair is due (feedback mode). */
     private static final long REPAIR_CHECK_NANOS = 5_000_000;
-    /**
-     * Feedback mode: the sender holds back while a receiver that reported within {@link #LAG_REPORT_AGE_NANOS} is more
-     * than this many symbols behind what has been sent (3 MB, a quarter of a second at 100 Mbit/s: well inside the 32
-     * MiB socket buffer a receiver asks for, which a box short of CPU would otherwise overflow and then need
-     * repaired; longer than a block decode or a collection pause).
-     */
-    static final int MAX_LAG_SYMBOLS = 2048;
-    private static final long LAG_REPORT_AGE_NANOS = 200_000_000;
-    private static final long LAG_HOLD_NANOS = 5_000_000;
 
     /**
      * What a finished transmission did.
      *
      * @param repairsDuringPass repair symbols sent for earlier blocks while the first pass was still going (feedback
      *                          mode)
-     * @param heldForLaggardsMillis how long the sender held back for receivers that had fallen far behind (feedback
-     *                              mode)
      */
-    public record Result(int cycles, long packets, long bytesSent, boolean stoppedByCaller, long repairsDuringPass,
-                         long heldForLaggardsMillis) {
+    public record Result(int cycles, long packets, long bytesSent, boolean stoppedByCaller, long repairsDuringPass) {
     }
 
     public TransmissionSender(DatagramChannel channel) {
@@ -119,9 +107,6 @@ public final class TransmissionSender {
         repair = null;
         repairsDuringPass = 0;
         nextRepairCheck = System.nanoTime();
-        transmissionStart = nextRepairCheck;
-        nextLagCheck = nextRepairCheck;
-        heldNanos = 0;
         long deadline = System.nanoTime() + plan.maxDuration().toNanos();
         nanosPerByte = 8e9 / plan.rateBitsPerSecond();
         next = System.nanoTime();
@@ -230,12 +215,12 @@ public final class TransmissionSender {
             }
         }
         flushBatch();
-        log.info("event=transmission_ended tx={} cycles={} packets={} bytes={} stopped_by_caller={} held_for_laggards_ms={}",
-                plan.transmissionId(), cycle, packets, bytes, stopped, heldNanos / 1_000_000);
+        log.info("event=transmission_ended tx={} cycles={} packets={} bytes={} stopped_by_caller={}",
+                plan.transmissionId(), cycle, packets, bytes, stopped);
         this.image = null;
         repair = null;
         passBlock = null;
-        return new Result(cycle, packets, bytes, stopped, repairsDuringPass, heldNanos / 1_000_000);
+        return new Result(cycle, packets, bytes, stopped, repairsDuringPass);
     }
 
     /**
@@ -387,10 +372,6 @@ public final class TransmissionSender {
     private byte[][] repairSource;
     private long nextRepairCheck;
     private long repairsDuringPass;
-    private long transmissionStart;
-    private long nextLagCheck;
-    /** Time the schedule was moved back for receivers that fell behind. */
-    private long heldNanos;
     /** Per block: the runs of symbols sent ({first id, count, first data sequence number}), in sending order. */
     private java.util.List<long[]>[] sentLog;
     /** Data symbols sent so far in this transmission. */
@@ -453,12 +434,22 @@ public final class TransmissionSender {
      * this sender sent (no discount).
      */
     int sentAfter(int b, int atBlock, int atId) {
-        long at = seqOf(atBlock, atId);
-        if (at < 0 || b >= sentLog.length || sentLog[b] == null) {
+        if (atBlock >= sentLog.length || b >= sentLog.length || sentLog[atBlock] == null || sentLog[b] == null) {
+            return 0;
+        }
+        long at = -1;
+        var runs = sentLog[atBlock];
+        for (int i = runs.size() - 1; i >= 0 && at < 0; i--) { // the newest run that holds it (sources may go twice)
+            long[] r = runs.get(i);
+            if (atId >= r[0] && atId < r[0] + r[1]) {
+                at = r[2] + (atId - r[0]);
+            }
+        }
+        if (at < 0) {
             return 0;
         }
         long after = 0;
-        var runs = sentLog[b];
+        runs = sentLog[b];
         for (int i = runs.size() - 1; i >= 0; i--) {
             long[] r = runs.get(i);
             long lastSeq = r[2] + r[1] - 1;
@@ -468,50 +459,6 @@ public final class TransmissionSender {
             after += Math.min(r[1], lastSeq - at);
         }
         return (int) Math.min(Integer.MAX_VALUE, after);
-    }
-
-    /**
-     * Feedback mode, at most every {@link #LAG_HOLD_NANOS}: while a receiver is more than {@link #MAX_LAG_SYMBOLS}
-     * behind, moves the schedule back by that long, so the sender waits for it; but never below a quarter of the
-     * planned rate over the transmission (a box that stays slow must not hold the fleet back for long: what it
-     * loses is repaired like any loss).
-     */
-    private long holdForLaggards(long next, long now) {
-        if (feedback == null || now - nextLagCheck < 0) {
-            return next;
-        }
-        nextLagCheck = now + LAG_HOLD_NANOS;
-        if (heldNanos > 3 * (now - transmissionStart - heldNanos)) {
-            return next;
-        }
-        long worst = 0;
-        for (int[] p : feedback.positionsSince(now - LAG_REPORT_AGE_NANOS)) {
-            long at = seqOf(p[0], p[1]);
-            if (at >= 0) {
-                worst = Math.max(worst, dataSeq - 1 - at);
-            }
-        }
-        if (worst <= MAX_LAG_SYMBOLS) {
-            return next;
-        }
-        heldNanos += LAG_HOLD_NANOS;
-        this.next += LAG_HOLD_NANOS;
-        return next + LAG_HOLD_NANOS;
-    }
-
-    /** The data sequence number symbol {@code id} of block {@code block} went out with (its newest run), or -1. */
-    private long seqOf(int block, int id) {
-        if (sentLog == null || block >= sentLog.length || sentLog[block] == null) {
-            return -1;
-        }
-        var runs = sentLog[block];
-        for (int i = runs.size() - 1; i >= 0; i--) { // the newest run that holds it (sources may go twice)
-            long[] r = runs.get(i);
-            if (id >= r[0] && id < r[0] + r[1]) {
-                return r[2] + (id - r[0]);
-            }
-        }
-        return -1;
     }
 
     /** Reads block {@code b}'s source symbols with one read, zero-padding past the end of the image. */
@@ -630,7 +577,6 @@ public final class TransmissionSender {
             return now < deadline;
         }
         flushBatch();
-        next = holdForLaggards(next, now);
         while (next - (now = System.nanoTime()) > 0) {
             LockSupport.parkNanos(next - now);
             if (Thread.interrupted()) {

@@ -227,46 +227,6 @@ class LoopbackTransmissionTest {
         assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
     }
 
-    /**
-     * A receiver far slower than the sender's rate (a box short of CPU): its reports say how far it has got, and the
-     * sender holds back while it is more than {@link TransmissionSender#MAX_LAG_SYMBOLS} behind instead of overflowing
-     * its socket; it completes.
-     */
-    @Test
-    void theSenderHoldsBackWhileAReceiverFallsFarBehind() throws Exception {
-        byte[] image = new byte[CHUNK * 192]; // 12 MiB: 8,989 symbols
-        new Random(11).nextBytes(image);
-        Manifest manifest = manifestOf(image);
-        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), port, 1400, 4096);
-        var aggregator = new FeedbackAggregator(42);
-        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK, aggregator);
-        var feedback = new TransmissionReceiver.Feedback((java.net.InetSocketAddress) ch.localAddress(), Duration.ofMillis(20));
-        var slow = new io.netty.channel.ChannelInboundHandlerAdapter() { // about 3,000 datagrams a second at most
-            @Override
-            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-                java.util.concurrent.locks.LockSupport.parkNanos(300_000);
-                ctx.fireChannelRead(msg);
-            }
-        };
-        var chunks = new ConcurrentHashMap<Integer, byte[]>();
-        var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
-                chunks::put, workers, slow, feedback);
-        TransmissionSender.Result result;
-        try {
-            var plan = new TransmissionPlan(42, manifest.rootDigest(), dataGroup, port, controlGroup, port + 1, 1400, 4096,
-                    0, 100_000_000L, 50, Duration.ofSeconds(60)).withFeedback(Duration.ofMillis(100));
-            result = new TransmissionSender(ch).transmit(plan, ImageSource.of(image), null, () -> true, aggregator);
-        } finally {
-            ch.close().sync();
-        }
-        receiver.completion().get(10, TimeUnit.SECONDS);
-        receiver.close();
-        assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
-        System.out.printf("slow receiver: held %d ms, sent %.3f x the image%n", result.heldForLaggardsMillis(),
-                (double) result.bytesSent() / image.length);
-        assertThat(result.heldForLaggardsMillis()).as("the sender waited for the slow receiver").isPositive();
-    }
-
     @Test
     void aReceiverThatTunesInLateCompletesFromTheCarousel() throws Exception {
         byte[] image = new byte[CHUNK * 6];

@@ -4,8 +4,7 @@ import java.util.Arrays;
 
 /**
  * A receiver's report to the sender, by unicast: for some source blocks, how many more symbols it needs (not which:
- * any fresh symbol of the block will do). A report without entries and without a position says "I have everything";
- * without entries but with a position it only says how far the receiver has got. {@code receiverId} is a random
+ * any fresh symbol of the block will do). An empty report says "I have everything". {@code receiverId} is a random
  * number per receiver, so the sender can count who has finished. {@code atBlock}/{@code atId} name the newest symbol
  * of the transmission the receiver had taken in when it wrote the report (-1/-1: none): the sender knows what it
  * sent after that symbol, which is still on its way to this receiver (a box short of CPU reads its socket late) and
@@ -41,7 +40,7 @@ public record FeedbackFrame(long transmissionId, int receiverId, int atBlock, in
 
     /** Whether this receiver reports that it has every block. */
     public boolean complete() {
-        return blocks.length == 0 && atBlock < 0;
+        return blocks.length == 0;
     }
 
     @Override
