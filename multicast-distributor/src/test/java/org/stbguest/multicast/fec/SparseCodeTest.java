@@ -48,8 +48,13 @@ class SparseCodeTest {
      * for that deficit, until the decoder is complete. Returns the rows sent.
      */
     private static int feedRounds(SparseCode code, long[][] words, SparseCode.Decoder decoder) {
+        return feedRounds(code, words, decoder, 3, code.k());
+    }
+
+    /** As above, for block {@code block}, with fresh row ids from {@code firstId}. */
+    private static int feedRounds(SparseCode code, long[][] words, SparseCode.Decoder decoder, int block, int firstId) {
         var scratch = code.scratch();
-        int nextId = code.k();
+        int nextId = firstId;
         int rowsUsed = 0;
         for (int round = 0; !decoder.complete() && round < 50; round++) {
             int batch = decoder.deficit();
@@ -57,7 +62,7 @@ class SparseCodeTest {
             int weight = SparseCode.weightFor(code.k(), batch);
             for (int i = 0; i < batch; i++) {
                 byte[] repair = new byte[code.symbolSize()];
-                code.encode(words, 3, nextId, weight, repair, scratch);
+                code.encode(words, block, nextId, weight, repair, scratch);
                 rowsUsed++;
                 decoder.add(nextId++, weight, repair);
             }
@@ -76,6 +81,12 @@ class SparseCodeTest {
             assertThat(decoder.complete()).as("k=%d", k).isTrue();
             assertThat(decoder.decode()).isDeepEqualTo(source);
         }
+    }
+
+    /** The sample jqwik found in CI: 119 rows left one of 83 lost sources uncovered; more rows finish it. */
+    @Test
+    void aBatchThatLeavesALostSourceUncoveredIsFinishedByMoreRows() {
+        anyOrderWithDuplicates(499, -8);
     }
 
     /** Sources and rows in any order, with duplicates and late sources after the system is built. */
@@ -118,7 +129,12 @@ class SparseCodeTest {
             decoder.add(s[0], s[1], payload);
             assertThat(decoder.deficit() == 0).as("a deficit of 0 means complete").isEqualTo(decoder.complete());
         }
-        assertThat(decoder.complete()).as("decoded with %d rows for %d drops", repairs, dropped).isTrue();
+        // the code is rateless, not MDS: a fixed batch of sparse rows may leave a lost source uncovered (a few
+        // percent of the time at k/5 + 20 rows for k/6 losses); the receiver then reports its deficit and the sender
+        // sends fresh rows, as here
+        int more = decoder.complete() ? 0 : feedRounds(code, words, decoder, 0, k + repairs);
+        assertThat(decoder.complete()).as("decoded with %d + %d rows for %d drops", repairs, more, dropped).isTrue();
+        assertThat(more).as("rows beyond the batch").isLessThanOrEqualTo(dropped + 16);
         assertThat(decoder.decode()).isDeepEqualTo(source);
     }
 
