@@ -478,7 +478,8 @@ public final class TransmissionSender {
     }
 
     private int send(Frame frame, InetSocketAddress to) throws InterruptedException {
-        if (sentLog != null && frame instanceof DataFrame d && d.sourceBlock() < sentLog.length) {
+        if (feedback != null && frame instanceof DataFrame d && d.sourceBlock() < sentLog.length) {
+            // feedback mode only: a carousel without a return path may run for hours, and no report reads the log
             logSent(d.sourceBlock(), d.symbolId());
         }
         batch.add(new DefaultAddressedEnvelope<>(frame, to));
