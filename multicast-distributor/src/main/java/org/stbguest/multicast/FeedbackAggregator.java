@@ -77,11 +77,6 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
         acceptAfter.put(block, fromNanos);
     }
 
-    /** Forgets every block's reports (they describe the state before the symbols just sent). */
-    public synchronized void reset() {
-        reportsByBlock.clear();
-    }
-
     /** The largest deficit reported for {@code block} since it was last reset or taken (0: none), and forgets them. */
     public int take(int block) {
         return take(block, null);
@@ -103,20 +98,6 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
             most = Math.max(most, r[0] - coming);
         }
         return most;
-    }
-
-    /** The largest deficit per block since the last reset, and resets. */
-    public synchronized Map<Integer, Integer> drain() {
-        Map<Integer, Integer> out = new HashMap<>();
-        for (var e : reportsByBlock.entrySet()) {
-            int most = 0;
-            for (int[] r : e.getValue().values()) {
-                most = Math.max(most, r[0]);
-            }
-            out.put(e.getKey(), most);
-        }
-        reportsByBlock.clear();
-        return out;
     }
 
     /** Receivers heard from, and how many of them last said they are complete. */

@@ -115,7 +115,6 @@ public final class TransmissionSender {
         int cycle = 0;
         boolean stopped = false;
         byte[][] source = new byte[plan.blockSymbols()][plan.symbolSize()];
-        Block current = null;
         passBlock = null;
         log.info("event=transmission_started tx={} root={} symbols={} blocks={} repair_ratio={} rate_bps={}",
                 plan.transmissionId(), plan.rootDigest().shortHex(), layout.symbols(), layout.blocks(),
@@ -129,9 +128,8 @@ public final class TransmissionSender {
                 break;
             }
             for (int b = 0; b < layout.blocks(); b++) {
-                current = block(current, plan, layout, b, image, source, nextId);
-                passBlock = current;
-                Block block = current;
+                passBlock = block(passBlock, plan, layout, b, image, source, nextId);
+                Block block = passBlock;
                 BlockCode code = block.code;
                 int k = code.k();
                 int repairs = (int) Math.ceil(k * plan.repairRatio());
@@ -253,9 +251,6 @@ public final class TransmissionSender {
      * deficits count again from when they have gone out, and it is due again a feedback window later.
      */
     private void sendRepairs(int b, int reported, long deadline) throws IOException, InterruptedException {
-        if (b >= layout.blocks()) {
-            return;
-        }
         Block block = repairBlock(b);
         BlockCode code = block.code;
         int deficit = Math.min(reported, code.k());
