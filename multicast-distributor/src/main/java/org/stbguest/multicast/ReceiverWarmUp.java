@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.Set;
@@ -34,7 +36,7 @@ public final class ReceiverWarmUp {
     }
 
     /**
-     * Receives {@code rounds} synthetic one-block images shaped like {@code shape} (symbol and block size) over
+     * Receives {@code rounds} synthetic images of a block and a half shaped like {@code shape} (symbol and block size) over
      * loopback, dropping {@code loss} of the data datagrams so that repair rows are decoded too.
      *
      * @return symbols the receivers took in
@@ -42,15 +44,20 @@ public final class ReceiverWarmUp {
     public static long run(TransmissionInfo shape, double loss, int rounds, Executor workers)
             throws IOException, InterruptedException, ExecutionException, TimeoutException {
         int k = shape.blockSymbols();
-        byte[] image = new byte[k * shape.symbolSize() - shape.symbolSize() / 2]; // a short last symbol, as usual
+        // a block and a half, with a short last symbol: the sender moves on to a second block and repairs the first
+        // while it sends the second, as in a real image of many blocks
+        byte[] image = new byte[(k + k / 2) * shape.symbolSize() - shape.symbolSize() / 2];
         new SplittableRandom(1).nextBytes(image);
+        // the sender reads it from a file, as a headend does (a second ImageSource class first seen in the real
+        // transfer would throw away the compiled send path)
+        Path file = Files.createTempFile("stbguest-warm-up", ".img");
         Manifest manifest = ImageChunker.chunk(new ByteArrayInputStream(image), new ImageChunker.ImageInfo("warm-up", 1,
                 0, Set.of("warm-up"), ImageChunker.DEFAULT_CHUNK_SIZE), Long.MAX_VALUE, (i, d, b, l) -> { });
         Inet4Address group = (Inet4Address) InetAddress.getByName("239.255.77.77");
         EventLoopGroup receiving = MulticastChannels.newEventLoopGroup(1);
         EventLoopGroup sending = MulticastChannels.newEventLoopGroup(1);
         long symbols = 0;
-        try {
+        try (ImageSource source = ImageSource.of(Files.write(file, image))) {
             for (int round = 0; round < rounds; round++) {
                 var aggregator = new FeedbackAggregator(round + 1);
                 DatagramChannel out = MulticastChannels.openSender(sending, MulticastSettings.LOOPBACK, aggregator);
@@ -61,10 +68,11 @@ public final class ReceiverWarmUp {
                         new BitSet(), (c, data) -> { }, workers, round < rounds - 1 ? new LossInjector(loss, round) : null,
                         feedback); // the last round without the loss filter: the pipeline a real transfer has
                 try {
+                    // paced as usual, and every other round as fast as it goes (the peak rate's branches compiled too)
                     var plan = new TransmissionPlan(round + 1, manifest.rootDigest(), group, PORT, group, PORT + 1,
-                            shape.symbolSize(), k, 0, 500_000_000L, 20, Duration.ofSeconds(30))
-                            .withFeedback(Duration.ofMillis(60));
-                    new TransmissionSender(out).transmit(plan, ImageSource.of(image), null,
+                            shape.symbolSize(), k, 0, round % 2 == 0 ? 500_000_000L : 4_000_000_000L, 20,
+                            Duration.ofSeconds(30)).withFeedback(Duration.ofMillis(60));
+                    new TransmissionSender(out).transmit(plan, source, null,
                             () -> !receiver.completion().isDone(), aggregator);
                     try {
                         receiver.completion().get(30, TimeUnit.SECONDS);
@@ -79,6 +87,7 @@ public final class ReceiverWarmUp {
                 }
             }
         } finally {
+            Files.deleteIfExists(file);
             receiving.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             sending.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }

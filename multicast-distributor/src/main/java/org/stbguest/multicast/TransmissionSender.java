@@ -1,7 +1,8 @@
 package org.stbguest.multicast;
 
-import io.netty.channel.DefaultAddressedEnvelope;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,7 @@ import org.stbguest.multicast.fec.BlockCode;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.Frame;
 import org.stbguest.multicast.wire.FrameEncoder;
+import org.stbguest.multicast.wire.WireFormat;
 
 /**
  * Sends one image with forward error correction, in a carousel. With Reed-Solomon blocks every cycle sends, for every
@@ -30,8 +32,8 @@ public final class TransmissionSender {
     private static final Logger log = LoggerFactory.getLogger(TransmissionSender.class);
     private static final int ANNOUNCE_EVERY = 512;
 
-    /** Datagrams handed to the event loop at a time. */
-    private static final int BATCH = 32;
+    /** Most datagrams handed to the event loop at a time (one run, see {@link #flushRun}). */
+    private static final int BATCH = 44;
     private static final int MAX_BATCHES_IN_FLIGHT = 64;
     /** A batch that is not full yet still goes out once the sender is this far ahead of its pace (slow rates). */
     private static final long MAX_AHEAD_NANOS = 20_000_000;
@@ -43,7 +45,17 @@ public final class TransmissionSender {
     private final AtomicLong sentBytes;
     /** Whether batches go out with UDP segmentation offload (native transport, kernel support, not turned off). */
     private final boolean segmentation;
-    private java.util.List<DefaultAddressedEnvelope<Frame, InetSocketAddress>> batch = new java.util.ArrayList<>(BATCH);
+    /**
+     * The run of datagrams being gathered for the next hand-off to the event loop: encoded back to back in one direct
+     * buffer, all of {@link #runSegment} bytes but a shorter last one, all to {@link #runTo}; null when none is open.
+     */
+    private ByteBuf runBuf;
+    private int runSegment;
+    private int runCount;
+    private int runMax;
+    private InetSocketAddress runTo;
+    /** Where repair symbols are computed before they are encoded (one at a time). */
+    private byte[] repairScratch;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     /** How often the pass looks for passed blocks whose repair is due (feedback mode). */
@@ -129,35 +141,10 @@ public final class TransmissionSender {
             }
             for (int b = 0; b < layout.blocks(); b++) {
                 passBlock = block(passBlock, plan, layout, b, image, source, nextId);
-                Block block = passBlock;
-                BlockCode code = block.code;
-                int k = code.k();
-                int repairs = (int) Math.ceil(k * plan.repairRatio());
-                // Reed-Solomon: the next k + repairs ids of the block, sources first; the large-block code: the sources
-                // again every cycle and fresh rows
-                int count = code.resendsSources() ? repairs : k + repairs;
-                if (code.resendsSources()) {
-                    for (int j = 0; j < k; j++) {
-                        if (!sendPaced(block.source(j), announce, control, deadline)) {
-                            break outer;
-                        }
-                        if ((packets & 31) == 0) {
-                            repairPassedBlocks(deadline);
-                        }
-                    }
-                }
-                int weight = code.weightFor(count);
-                for (int i = 0; i < count; i++) {
-                    if (!sendPaced(block.next(weight), announce, control, deadline)) {
-                        break outer;
-                    }
-                    if ((packets & 127) == 0 && !keepGoing.getAsBoolean()) {
-                        stopped = true;
-                        break outer;
-                    }
-                    if ((packets & 31) == 0) {
-                        repairPassedBlocks(deadline);
-                    }
+                int sent = sendCycle(passBlock, announce, control, deadline, keepGoing);
+                if (sent != CYCLE_SENT) {
+                    stopped = sent == CYCLE_STOPPED;
+                    break outer;
                 }
                 if (this.feedback != null) { // block b has gone out: its deficits count from now, due a window later
                     long now = System.nanoTime();
@@ -168,7 +155,7 @@ public final class TransmissionSender {
             }
             cycle++;
         }
-        flushBatch(); // the pass is out before the first feedback window opens
+        flushRun(); // the pass is out before the first feedback window opens
         long passNanos = System.nanoTime() - passStart;
         log.info("event=pass_ended tx={} packets={} payload_bytes={} seconds={} payload_mib_s={} repairs_during_pass={}",
                 plan.transmissionId(), packets, bytes - 28 * packets, String.format("%.3f", passNanos / 1e9),
@@ -182,7 +169,7 @@ public final class TransmissionSender {
             while ((quiet < 3 || quiet < 40 && (feedback.receivers() == 0
                     || feedback.completeReceivers() < feedback.receivers()))
                     && round < plan.maxCycles() * 64 && keepGoing.getAsBoolean() && System.nanoTime() < deadline) {
-                flushBatch();
+                flushRun();
                 long windowEnd = System.nanoTime() + plan.feedbackWindow().toNanos();
                 while (System.nanoTime() < windowEnd) {
                     LockSupport.parkNanos(Math.min(windowEnd - System.nanoTime(), 5_000_000));
@@ -212,13 +199,57 @@ public final class TransmissionSender {
                 }
             }
         }
-        flushBatch();
+        flushRun();
         log.info("event=transmission_ended tx={} cycles={} packets={} bytes={} stopped_by_caller={}",
                 plan.transmissionId(), cycle, packets, bytes, stopped);
         this.image = null;
         repair = null;
         passBlock = null;
         return new Result(cycle, packets, bytes, stopped, repairsDuringPass);
+    }
+
+    private static final int CYCLE_SENT = 0;
+    private static final int CYCLE_STOPPED = 1;
+    private static final int CYCLE_PAST_DEADLINE = 2;
+
+    /**
+     * Sends one carousel cycle's symbols of a block, with the repairs of earlier blocks that fall due meanwhile. A
+     * method of its own (not a loop inside {@link #transmit}), so that the JIT compiles this hot loop as a small unit
+     * once, rather than the whole of {@code transmit} on stack replacement.
+     *
+     * @return {@link #CYCLE_SENT}, {@link #CYCLE_STOPPED} (the caller said stop) or {@link #CYCLE_PAST_DEADLINE}
+     */
+    private int sendCycle(Block block, Frame announce, InetSocketAddress control, long deadline,
+                          BooleanSupplier keepGoing) throws IOException, InterruptedException {
+        BlockCode code = block.code;
+        int k = code.k();
+        int repairs = (int) Math.ceil(k * plan.repairRatio());
+        // Reed-Solomon: the next k + repairs ids of the block, sources first; the large-block code: the sources again
+        // every cycle and fresh rows
+        int count = code.resendsSources() ? repairs : k + repairs;
+        if (code.resendsSources()) {
+            for (int j = 0; j < k; j++) {
+                if (!sendPaced(block, j, 0, announce, control, deadline)) {
+                    return CYCLE_PAST_DEADLINE;
+                }
+                if ((packets & 31) == 0) {
+                    repairPassedBlocks(deadline);
+                }
+            }
+        }
+        int weight = code.weightFor(count);
+        for (int i = 0; i < count; i++) {
+            if (!sendPaced(block, block.takeNextId(), weight, announce, control, deadline)) {
+                return CYCLE_PAST_DEADLINE;
+            }
+            if ((packets & 127) == 0 && !keepGoing.getAsBoolean()) {
+                return CYCLE_STOPPED;
+            }
+            if ((packets & 31) == 0) {
+                repairPassedBlocks(deadline);
+            }
+        }
+        return CYCLE_SENT;
     }
 
     /**
@@ -258,16 +289,16 @@ public final class TransmissionSender {
             // a receiver that missed a quarter of the block or more (joined late): the sources themselves serve it
             // without a large decode, and cost at most four times its deficit
             for (int j = 0; j < code.k(); j++) {
-                sendRound(block.source(j), deadline);
+                sendRound(block, j, 0, deadline);
             }
         } else {
             int count = deficit + (int) Math.ceil(deficit * plan.repairRatio());
             int weight = code.weightFor(count);
             for (int i = 0; i < count; i++) {
-                sendRound(block.next(weight), deadline);
+                sendRound(block, block.takeNextId(), weight, deadline);
             }
         }
-        flushBatch();
+        flushRun();
         long now = System.nanoTime();
         feedback.reset(b, now);
         dueAt[b] = now + plan.feedbackWindow().toNanos();
@@ -328,26 +359,31 @@ public final class TransmissionSender {
             }
         }
 
-        /** Source symbol {@code j}, at its length in the image. */
-        DataFrame source(int j) {
-            int len = layout.symbolLength(b, j);
-            byte[] payload = java.util.Arrays.copyOf(source[j], Math.max(1, len));
-            return new DataFrame(DataFrame.wireId(plan.transmissionId()), b, j, 0, payload);
+        /** Bytes of symbol {@code id} on the wire: a source symbol at its length in the image (at least 1). */
+        int length(int id) {
+            return id < code.k() ? Math.max(1, layout.symbolLength(b, id)) : plan.symbolSize();
         }
 
-        /** The next id the block has not sent: a source symbol (Reed-Solomon's first cycle) or a fresh repair symbol. */
-        DataFrame next(int weight) {
+        /**
+         * The next id the block has not sent (a source symbol in Reed-Solomon's first cycle, else a fresh repair
+         * symbol), and moves past it.
+         */
+        int takeNextId() {
             int id = nextId[b];
             nextId[b] = code.nextId(id);
+            return id;
+        }
+
+        /** Symbol {@code id}'s bytes: the source itself, or the repair symbol computed into {@code scratch}. */
+        byte[] symbol(int id, int weight, byte[] scratch) {
             if (id < code.k()) {
-                return source(id);
+                return source[id];
             }
             if (encoder == null) {
                 encoder = code.encoder(b, source);
             }
-            byte[] payload = new byte[plan.symbolSize()];
-            encoder.repair(id, weight, payload);
-            return new DataFrame(DataFrame.wireId(plan.transmissionId()), b, id, weight, payload);
+            encoder.repair(id, weight, scratch);
+            return scratch;
         }
     }
 
@@ -377,23 +413,26 @@ public final class TransmissionSender {
     private long packets;
     private long bytes;
 
-    /** Sends a frame of the first cycles, with the announcement every so often, paced; false past the deadline. */
-    private boolean sendPaced(DataFrame frame, Frame announce, InetSocketAddress control, long deadline)
+    /**
+     * Sends symbol {@code id} of a block in the first cycles, with the announcement every so often, paced; false past
+     * the deadline.
+     */
+    private boolean sendPaced(Block block, int id, int weight, Frame announce, InetSocketAddress control, long deadline)
             throws InterruptedException {
         if (announce != null && packets % ANNOUNCE_EVERY == 0) {
-            bytes += send(announce, control);
+            bytes += sendFrame(announce, control);
             packets++;
         }
-        int wire = send(frame, data);
+        int wire = sendSymbol(block, id, weight);
         bytes += wire;
         packets++;
         next += (long) (wire * nanosPerByte);
         return pace(next, deadline);
     }
 
-    /** Sends a frame of a feedback round: paced, but a round never makes up for time spent waiting. */
-    private void sendRound(DataFrame frame, long deadline) throws InterruptedException {
-        int wire = send(frame, data);
+    /** Sends a symbol in a feedback round: paced, but a round never makes up for time spent waiting. */
+    private void sendRound(Block block, int id, int weight, long deadline) throws InterruptedException {
+        int wire = sendSymbol(block, id, weight);
         bytes += wire;
         packets++;
         next = Math.max(next, System.nanoTime() - 1_000_000) + (long) (wire * nanosPerByte);
@@ -472,107 +511,134 @@ public final class TransmissionSender {
         }
     }
 
-    private int send(Frame frame, InetSocketAddress to) throws InterruptedException {
-        if (feedback != null && frame instanceof DataFrame d && d.sourceBlock() < sentLog.length) {
+    /**
+     * Encodes symbol {@code id} of a block straight from the block's bytes into the open run (no frame object, no
+     * copy of the payload but the one into the datagram buffer). Returns its bytes on the wire (IP and UDP headers
+     * included).
+     */
+    private int sendSymbol(Block block, int id, int weight) throws InterruptedException {
+        if (feedback != null && block.b < sentLog.length) {
             // feedback mode only: a carousel without a return path may run for hours, and no report reads the log
-            logSent(d.sourceBlock(), d.symbolId());
+            logSent(block.b, id);
         }
-        batch.add(new DefaultAddressedEnvelope<>(frame, to));
-        if (batch.size() >= BATCH) {
-            flushBatch();
+        if (repairScratch == null || repairScratch.length != plan.symbolSize()) {
+            repairScratch = new byte[plan.symbolSize()];
         }
-        int wire = FrameEncoder.encodedSize(frame) + 28;
+        int length = block.length(id);
+        byte[] payload = block.symbol(id, weight, repairScratch);
+        int size = WireFormat.DATA_HEADER + length;
+        FrameEncoder.encodeData(runFor(size, data), DataFrame.wireId(plan.transmissionId()), block.b, id, weight,
+                payload, length);
+        return endDatagram(size);
+    }
+
+    /** Sends any other frame (an announcement) in its own datagram of the run. */
+    private int sendFrame(Frame frame, InetSocketAddress to) throws InterruptedException {
+        int size = FrameEncoder.encodedSize(frame);
+        FrameEncoder.encode(frame, runFor(size, to));
+        return endDatagram(size);
+    }
+
+    /**
+     * The buffer to encode a datagram of {@code size} bytes to {@code to} into: the open run's when the datagram may
+     * join it (same address, no longer than the run's datagrams), else a new run's after the open one has gone.
+     */
+    private ByteBuf runFor(int size, InetSocketAddress to) throws InterruptedException {
+        if (runBuf != null && (size > runSegment || !to.equals(runTo))) {
+            flushRun();
+        }
+        if (runBuf == null) {
+            runMax = Math.max(1, Math.min(Math.min(MAX_SEGMENTS, BATCH), MAX_SEGMENTED_BYTES / size));
+            runBuf = channel.alloc().directBuffer(runMax * size);
+            runSegment = size;
+            runTo = to;
+            runCount = 0;
+        }
+        return runBuf;
+    }
+
+    /** Books the datagram just encoded into the run; the run goes once full or once a shorter datagram ended it. */
+    private int endDatagram(int size) throws InterruptedException {
+        runCount++;
+        if (runCount == runMax || size < runSegment) {
+            flushRun();
+        }
+        int wire = size + 28;
         sentBytes.addAndGet(wire);
         return wire;
     }
 
     /**
-     * Hands the frames gathered so far to the channel's event loop in one task, which writes and flushes them all:
-     * one cross-thread hand-off (and at most one wake-up) per batch, not per datagram, and with the native transport
-     * one {@code sendmmsg} call. Batches in flight are bounded, which bounds the memory queued behind a slow link.
+     * Hands the open run to the channel's event loop in one task, which writes and flushes it: one cross-thread
+     * hand-off (and at most one wake-up) per run, not per datagram. With UDP segmentation offload the run goes to the
+     * kernel as one buffer with {@code UDP_SEGMENT} set, which cuts it into the same datagrams (one system call and
+     * one pass through the socket layer per run); without it, datagram by datagram (slices of the one buffer). Runs
+     * in flight are bounded, which bounds the memory queued behind a slow link.
      */
-    private void flushBatch() throws InterruptedException {
-        if (batch.isEmpty()) {
+    private void flushRun() throws InterruptedException {
+        if (runBuf == null) {
             return;
         }
+        ByteBuf buf = runBuf;
+        int segment = runSegment;
+        int count = runCount;
+        InetSocketAddress to = runTo;
+        runBuf = null;
         long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (inFlight.get() >= MAX_BATCHES_IN_FLIGHT || !channel.isWritable()) {
             if (System.nanoTime() > waitUntil) {
+                buf.release();
                 throw new InterruptedException("multicast channel not writable for 5 s");
             }
             LockSupport.parkNanos(50_000);
         }
-        var frames = batch;
-        batch = new java.util.ArrayList<>(BATCH);
         inFlight.incrementAndGet();
-        channel.eventLoop().execute(() -> {
-            try {
-                if (segmentation) {
-                    writeSegmented(frames);
-                } else {
-                    for (var f : frames) {
-                        channel.write(f, channel.voidPromise());
-                    }
+        try {
+            channel.eventLoop().execute(() -> {
+                try {
+                    writeRun(buf, segment, count, to);
+                    channel.flush();
+                } finally {
+                    inFlight.decrementAndGet();
                 }
-                channel.flush();
-            } finally {
-                inFlight.decrementAndGet();
-            }
-        });
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) { // the channel's loop has shut down
+            inFlight.decrementAndGet();
+            buf.release();
+            throw e;
+        }
     }
 
-    /**
-     * Writes a batch with UDP segmentation offload: runs of datagrams of one size to one address go to the kernel as
-     * one buffer with {@code UDP_SEGMENT} set, which cuts it into those datagrams (a shorter one may end a run). One
-     * system call and one pass through the socket layer per run instead of per datagram; on the wire (and to every
-     * receiver) they are the same datagrams.
-     */
-    private void writeSegmented(java.util.List<DefaultAddressedEnvelope<Frame, InetSocketAddress>> frames) {
-        int i = 0;
-        while (i < frames.size()) {
-            var first = frames.get(i);
-            int size = FrameEncoder.encodedSize(first.content());
-            int total = size;
-            int j = i + 1;
-            while (j < frames.size() && j - i < MAX_SEGMENTS && total + size <= MAX_SEGMENTED_BYTES
-                    && frames.get(j).recipient().equals(first.recipient())) {
-                int next = FrameEncoder.encodedSize(frames.get(j).content());
-                if (next > size) {
-                    break;
+    private void writeRun(ByteBuf buf, int segment, int count, InetSocketAddress to) {
+        if (count == 1) {
+            channel.write(new DatagramPacket(buf, to), channel.voidPromise());
+        } else if (segmentation) {
+            channel.write(new io.netty.channel.epoll.SegmentedDatagramPacket(buf, segment, to), channel.voidPromise());
+        } else {
+            try {
+                for (int at = buf.readerIndex(); at < buf.writerIndex(); at += segment) {
+                    channel.write(new DatagramPacket(buf.retainedSlice(at, Math.min(segment, buf.writerIndex() - at)),
+                            to), channel.voidPromise());
                 }
-                total += next;
-                j++;
-                if (next < size) {
-                    break;
-                }
+            } finally {
+                buf.release();
             }
-            if (j - i == 1) {
-                channel.write(first, channel.voidPromise());
-            } else {
-                io.netty.buffer.ByteBuf buf = channel.alloc().directBuffer(total);
-                for (int f = i; f < j; f++) {
-                    FrameEncoder.encode(frames.get(f).content(), buf);
-                }
-                channel.write(new io.netty.channel.epoll.SegmentedDatagramPacket(buf, size, first.recipient()),
-                        channel.voidPromise());
-            }
-            i = j;
         }
     }
 
     /**
-     * Paces by batch: while a batch is filling, datagrams are only counted; once it has gone out (in one burst, see
-     * {@link #flushBatch}), waits until the time its last datagram was due. The average rate is the plan's; the
+     * Paces by run: while a run is filling, datagrams are only counted; once it has gone out (in one burst, see
+     * {@link #flushRun}), waits until the time its last datagram was due. The average rate is the plan's; the
      * datagrams leave in bursts of {@value #BATCH}, so a receiver wakes once per burst rather than once per datagram
      * (a wake-up costs tens of microseconds on a virtual machine, more than reading the datagram). False once the
      * overall deadline has passed.
      */
     private boolean pace(long next, long deadline) throws InterruptedException {
         long now = System.nanoTime();
-        if (!batch.isEmpty() && next - now < MAX_AHEAD_NANOS) {
+        if (runBuf != null && next - now < MAX_AHEAD_NANOS) {
             return now < deadline;
         }
-        flushBatch();
+        flushRun();
         while (next - (now = System.nanoTime()) > 0) {
             LockSupport.parkNanos(next - now);
             if (Thread.interrupted()) {

@@ -40,12 +40,8 @@ public final class FrameEncoder extends MessageToMessageEncoder<AddressedEnvelop
         switch (frame.kind()) {
             case DATA -> {
                 DataFrame d = (DataFrame) frame;
-                buf.writeByte(WireFormat.TYPE_DATA)
-                        .writeInt((int) d.transmissionId())
-                        .writeMedium(d.sourceBlock())
-                        .writeMedium(d.symbolId())
-                        .writeShort(d.weight())
-                        .writeBytes(d.payload());
+                writeDataHeader(buf, d.transmissionId(), d.sourceBlock(), d.symbolId(), d.weight());
+                buf.writeBytes(d.payload());
             }
             case FEEDBACK -> {
                 FeedbackFrame f = (FeedbackFrame) frame;
@@ -67,6 +63,26 @@ public final class FrameEncoder extends MessageToMessageEncoder<AddressedEnvelop
                 }
             }
         }
+    }
+
+    /**
+     * Writes a data frame from its parts, the payload being the first {@code length} bytes of {@code payload}: what
+     * {@code encode(new DataFrame(...), buf)} writes, without the frame object or a copy of the payload (the sender's
+     * hot path). The parts are not checked: the caller's own symbols.
+     */
+    public static void encodeData(ByteBuf buf, long transmissionId, int block, int symbolId, int weight, byte[] payload,
+                                  int length) {
+        buf.writeShort(WireFormat.MAGIC).writeByte(WireFormat.VERSION);
+        writeDataHeader(buf, transmissionId, block, symbolId, weight);
+        buf.writeBytes(payload, 0, length);
+    }
+
+    private static void writeDataHeader(ByteBuf buf, long transmissionId, int block, int symbolId, int weight) {
+        buf.writeByte(WireFormat.TYPE_DATA)
+                .writeInt((int) transmissionId)
+                .writeMedium(block)
+                .writeMedium(symbolId)
+                .writeShort(weight);
     }
 
     /** Bytes the frame takes on the wire. */

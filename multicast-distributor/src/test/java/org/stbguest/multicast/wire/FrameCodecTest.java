@@ -26,6 +26,26 @@ class FrameCodecTest {
         assertThat(DataFrame.wireId(0x1_0000_0005L)).isEqualTo(5);
     }
 
+    /** The sender's hot path writes data frames from their parts: the same bytes as the frame's own encoding. */
+    @Test
+    void dataFrameFromPartsIsTheSameAsTheFrame() {
+        byte[] symbol = new byte[1456];
+        new Random(2).nextBytes(symbol);
+        ByteBuf fromParts = Unpooled.buffer();
+        ByteBuf fromFrame = Unpooled.buffer();
+        try {
+            FrameEncoder.encodeData(fromParts, 0xF1223344L, 5, 16_000, 12, symbol, 1000);
+            FrameEncoder.encode(new DataFrame(0xF1223344L, 5, 16_000, 12, java.util.Arrays.copyOf(symbol, 1000)), fromFrame);
+            assertThat(fromParts.readableBytes()).isEqualTo(WireFormat.DATA_HEADER + 1000);
+            assertThat(io.netty.buffer.ByteBufUtil.equals(fromParts, fromFrame)).isTrue();
+            assertThat(FrameDecoder.decode(fromParts)).isEqualTo(new DataFrame(0xF1223344L, 5, 16_000, 12,
+                    java.util.Arrays.copyOf(symbol, 1000)));
+        } finally {
+            fromParts.release();
+            fromFrame.release();
+        }
+    }
+
     @Test
     void feedbackFrameRoundTrips() {
         assertRoundTrip(new FeedbackFrame(5, 0x7abc, new int[] {0, 17, 4000}, new int[] {3, 1, 64}));
