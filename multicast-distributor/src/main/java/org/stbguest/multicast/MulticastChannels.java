@@ -181,7 +181,10 @@ public final class MulticastChannels {
                         if (filter != null) {
                             ch.pipeline().addLast("filter", filter);
                         }
-                        ch.pipeline().addLast("frameDecoder", decoder).addLast("handler", handler);
+                        if (decoder != null) { // null: the handler takes datagrams itself
+                            ch.pipeline().addLast("frameDecoder", decoder);
+                        }
+                        ch.pipeline().addLast("handler", handler);
                     }
                 });
         if (maxDatagram > 0 && isNative(eventLoops)) {

@@ -36,8 +36,8 @@ public final class ReceiverWarmUp {
     }
 
     /**
-     * Receives {@code rounds} synthetic images of a block and a half shaped like {@code shape} (symbol and block size) over
-     * loopback, dropping {@code loss} of the data datagrams so that repair rows are decoded too.
+     * Receives {@code rounds} synthetic images of a block and a half shaped like {@code shape} (symbol and block size)
+     * over loopback, dropping {@code loss} of the data datagrams so that repair rows are decoded too.
      *
      * @return symbols the receivers took in
      */

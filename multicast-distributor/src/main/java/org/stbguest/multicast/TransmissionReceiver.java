@@ -1,10 +1,12 @@
 package org.stbguest.multicast;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.BitSet;
@@ -20,8 +22,8 @@ import org.stbguest.image.Manifest;
 import org.stbguest.multicast.fec.BlockCode;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.FeedbackFrame;
-import org.stbguest.multicast.wire.Frame;
 import org.stbguest.multicast.wire.FrameDecoder;
+import org.stbguest.multicast.wire.WireFormat;
 
 /**
  * Receives one transmission: joins its data group on the named interface and feeds every symbol to its source
@@ -45,7 +47,15 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final AtomicInteger chunksVerified = new AtomicInteger();
     private final AtomicLong rejectedChunks = new AtomicLong();
     private final AtomicLong symbolsUsed = new AtomicLong();
-    private final FrameDecoder decoder = new FrameDecoder();
+    /**
+     * Complete blocks held for chunks not yet verified (their decoders' stores): verification waits for a backlogged
+     * socket only while these are few.
+     */
+    private final AtomicInteger heldBlocks = new AtomicInteger();
+    /** When the receiving thread last found its socket backlogged (nanoTime; see {@link Handler#channelReadComplete}). */
+    private volatile long backloggedAt = System.nanoTime() - BACKLOG_MEMORY_NANOS;
+    /** Datagrams on the data group that were not well-formed frames. */
+    private final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
     // event-loop confined
     private final BlockCode.Decoder[] decoders;
     /** Complete blocks some unfinished chunk still needs: their decoders, which no longer change. */
@@ -73,6 +83,15 @@ public final class TransmissionReceiver implements AutoCloseable {
     private int finalReports = 3;
     /** Runs work that must happen on the receiving thread: the channel's event loop, or inline when detached. */
     private volatile Executor loop = Runnable::run;
+
+    /** Consecutive full reads that mean the socket has a backlog (each read takes up to a batch of datagrams). */
+    private static final int BACKLOG_READS = 4;
+    /** How long a backlog, once seen, counts as present. */
+    private static final long BACKLOG_MEMORY_NANOS = 2_000_000;
+    /** Most complete blocks held while verification waits; past it, chunks are verified even while backlogged. */
+    private static final int MAX_HELD_BLOCKS = 3;
+    /** Longest one chunk's verification waits for a backlog to clear. */
+    private static final long MAX_VERIFY_DELAY_NANOS = 2_000_000_000L;
 
     private TransmissionReceiver(TransmissionInfo info, Manifest manifest, ChunkSink sink, Executor workers) {
         this.info = info;
@@ -132,7 +151,7 @@ public final class TransmissionReceiver implements AutoCloseable {
             return r;
         }
         r.channel = MulticastChannels.openReceiver(eventLoops, settings, InetAddress.getByName(info.dataGroup()),
-                info.dataPort(), r.decoder, r.new Handler(), filter,
+                info.dataPort(), null, r.new Handler(), filter,
                 org.stbguest.multicast.wire.WireFormat.DATA_HEADER + info.symbolSize());
         r.loop = r.channel.eventLoop();
         if (feedback != null) {
@@ -150,9 +169,9 @@ public final class TransmissionReceiver implements AutoCloseable {
         return new TransmissionReceiver(info, manifest, sink, workers);
     }
 
-    /** The decoder and handler of this receiver, to put in a pipeline. */
+    /** The handler of this receiver (datagrams in), to put in a pipeline. */
     ChannelHandler[] pipeline() {
-        return new ChannelHandler[] {decoder, new Handler()};
+        return new ChannelHandler[] {new Handler()};
     }
 
     /** Completes when every chunk is verified and in the sink; fails if the sink fails. */
@@ -211,7 +230,7 @@ public final class TransmissionReceiver implements AutoCloseable {
 
     /** Malformed or foreign datagrams dropped. */
     public long droppedPackets() {
-        return decoder.dropped();
+        return dropped.sum();
     }
 
     /** Symbols that went into a decoder (not duplicates, not past a complete block). */
@@ -291,12 +310,49 @@ public final class TransmissionReceiver implements AutoCloseable {
                 java.util.Arrays.copyOf(deficits, n)), sender));
     }
 
-    private final class Handler extends SimpleChannelInboundHandler<Frame> {
+    /**
+     * Reads datagrams. A data frame's header is read in place and its payload goes from the datagram's buffer straight
+     * into the block's decoder (no frame object, no copy but the decoder's own); anything else is decoded as a frame
+     * only to tell a well-formed foreign frame from a malformed datagram, which is counted, and is then ignored.
+     */
+    private final class Handler extends SimpleChannelInboundHandler<DatagramPacket> {
+
+        private final long wireId = DataFrame.wireId(info.transmissionId());
+        /** Datagrams in the current read, and consecutive reads that took a whole batch. */
+        private int readDatagrams;
+        private int fullReads;
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
-            if (frame.kind() == Frame.Kind.DATA && frame.transmissionId() == DataFrame.wireId(info.transmissionId())) {
-                onSymbol((DataFrame) frame);
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            // a read takes at most one batch of datagrams (recvmmsg); batch after batch means the socket has a queue
+            if (readDatagrams >= MulticastChannels.DATAGRAMS_PER_READ) {
+                if (++fullReads >= BACKLOG_READS) {
+                    backloggedAt = System.nanoTime();
+                }
+            } else {
+                fullReads = 0;
+            }
+            readDatagrams = 0;
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            readDatagrams++;
+            ByteBuf buf = packet.content();
+            int start = buf.readerIndex();
+            int len = buf.readableBytes();
+            if (FrameDecoder.isDataFrame(buf)) {
+                int payload = len - WireFormat.DATA_HEADER;
+                if (payload <= 0 || payload > WireFormat.MAX_PAYLOAD) {
+                    dropped.increment();
+                } else if (buf.getUnsignedInt(start + 4) == wireId) {
+                    onSymbol(buf.getUnsignedMedium(start + 8), buf.getUnsignedMedium(start + 11),
+                            buf.getUnsignedShort(start + 14), buf.nioBuffer(start + WireFormat.DATA_HEADER, payload)
+                                    .order(java.nio.ByteOrder.LITTLE_ENDIAN));
+                }
+            } else if (FrameDecoder.decode(buf) == null) {
+                dropped.increment();
             }
         }
 
@@ -306,13 +362,13 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
     }
 
-    private void onSymbol(DataFrame f) {
-        int b = f.sourceBlock();
+    /** Symbol {@code id} of block {@code b}: its bytes are {@code symbol}'s from position to limit. */
+    private void onSymbol(int b, int id, int weight, java.nio.ByteBuffer symbol) {
         if (b >= layout.blocks()) {
             return;
         }
         atBlock = b;
-        atId = f.symbolId();
+        atId = id;
         atNanos = System.nanoTime();
         if (blocksDone.get(b)) {
             return;
@@ -320,17 +376,11 @@ public final class TransmissionReceiver implements AutoCloseable {
         int k = layout.k(b);
         lastSymbolNanos[b] = System.nanoTime();
         highestBlockSeen = Math.max(highestBlockSeen, b);
-        byte[] symbol = f.payload();
-        boolean source = f.symbolId() < k;
-        if (source) {
-            int expected = layout.symbolLength(b, f.symbolId());
-            if (symbol.length != expected || f.weight() != 0) {
+        if (id < k) {
+            if (symbol.remaining() != layout.symbolLength(b, id) || weight != 0) {
                 return;
             }
-            if (expected < info.symbolSize()) {
-                symbol = java.util.Arrays.copyOf(symbol, info.symbolSize());
-            }
-        } else if (symbol.length != info.symbolSize()) {
+        } else if (symbol.remaining() != info.symbolSize()) {
             return;
         }
         BlockCode.Decoder d = decoders[b];
@@ -338,13 +388,14 @@ public final class TransmissionReceiver implements AutoCloseable {
             d = BlockCode.of(info.blockSymbols(), k, info.symbolSize()).decoder(b);
             decoders[b] = d;
         }
-        if (!d.add(f.symbolId(), f.weight(), symbol)) {
+        if (!d.add(id, weight, symbol)) {
             return;
         }
         symbolsUsed.incrementAndGet();
         if (d.complete()) {
             // the loop only books the block; chunks are copied out of the decoders and verified on a worker
             doneBlocks[b] = d;
+            heldBlocks.incrementAndGet();
             decoders[b] = null;
             blocksDone.set(b);
             for (int c = firstChunk(b); c <= lastChunk(b); c++) {
@@ -353,6 +404,7 @@ public final class TransmissionReceiver implements AutoCloseable {
                     int index = c;
                     BlockCode.Decoder[] parts = java.util.Arrays.copyOfRange(doneBlocks, firstBlock(c), lastBlock(c) + 1);
                     workers.execute(() -> {
+                        yieldToReceiving();
                         byte[] chunk;
                         try {
                             chunk = assemble(index, parts);
@@ -364,6 +416,22 @@ public final class TransmissionReceiver implements AutoCloseable {
                     });
                 }
             }
+        }
+    }
+
+    /**
+     * On a worker, before verifying a chunk: waits while the receiving thread is behind (its socket backlogged) and few
+     * complete blocks are held. On a box whose cores are all busy, hashing a chunk now takes the CPU the receiving
+     * thread needs to drain its socket before it overflows, and every datagram lost to an overflow must be repaired;
+     * the chunk is verified a moment later at the same cost. Bounded in memory ({@value #MAX_HELD_BLOCKS} blocks) and
+     * in time (2 s per chunk), so verification is put off, never starved.
+     */
+    private void yieldToReceiving() {
+        long limit = System.nanoTime() + MAX_VERIFY_DELAY_NANOS;
+        while (System.nanoTime() - backloggedAt < BACKLOG_MEMORY_NANOS && heldBlocks.get() <= MAX_HELD_BLOCKS
+                && System.nanoTime() - limit < 0) {
+            // a coarse wait: sixteen receivers on two cores polling finely would spend what verification saves
+            java.util.concurrent.locks.LockSupport.parkNanos(BACKLOG_MEMORY_NANOS);
         }
     }
 
@@ -411,7 +479,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         for (int b = firstBlock(c); b <= lastBlock(c); b++) {
             if (blocksDone.get(b)) {
                 blocksDone.clear(b);
-                doneBlocks[b] = null;
+                release(b);
                 for (int other = firstChunk(b); other <= lastChunk(b); other++) {
                     if (!isChunkDone(other) && !chunksPending.get(other)) {
                         chunkBlocksMissing[other]++;
@@ -430,8 +498,16 @@ public final class TransmissionReceiver implements AutoCloseable {
                 needed |= !isChunkDone(other);
             }
             if (!needed) {
-                doneBlocks[b] = null;
+                release(b);
             }
+        }
+    }
+
+    /** Lets go of complete block {@code b}'s decoder, if still held. */
+    private void release(int b) {
+        if (doneBlocks[b] != null) {
+            doneBlocks[b] = null;
+            heldBlocks.decrementAndGet();
         }
     }
 

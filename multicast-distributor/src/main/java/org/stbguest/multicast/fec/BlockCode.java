@@ -59,7 +59,15 @@ public interface BlockCode {
     interface Decoder {
 
         /** Adds a symbol (source ids are below k; sources zero-padded); false if a duplicate, malformed or not needed. */
-        boolean add(int id, int weight, byte[] symbol);
+        default boolean add(int id, int weight, byte[] symbol) {
+            return add(id, weight, java.nio.ByteBuffer.wrap(symbol));
+        }
+
+        /**
+         * Adds the symbol from {@code symbol}'s position to its limit (a view of the datagram; position and limit are
+         * not changed). A source symbol may be shorter than the symbol size (the image's last): it is zero-padded.
+         */
+        boolean add(int id, int weight, java.nio.ByteBuffer symbol);
 
         /** Symbols still needed: what a receiver reports. */
         int deficit();
@@ -136,8 +144,14 @@ public interface BlockCode {
                 private byte[][] decoded;
 
                 @Override
-                public boolean add(int id, int weight, byte[] symbol) {
-                    return weight == 0 && d.add(id, symbol);
+                public boolean add(int id, int weight, java.nio.ByteBuffer symbol) {
+                    if (weight != 0 || symbol.remaining() > symbolSize
+                            || id >= code.k() && symbol.remaining() != symbolSize) {
+                        return false;
+                    }
+                    byte[] bytes = new byte[symbolSize]; // zero-padded
+                    symbol.duplicate().get(bytes, 0, symbol.remaining());
+                    return d.add(id, bytes);
                 }
 
                 @Override
@@ -203,7 +217,7 @@ public interface BlockCode {
             SparseCode.Decoder d = code.decoder(block);
             return new Decoder() {
                 @Override
-                public boolean add(int id, int weight, byte[] symbol) {
+                public boolean add(int id, int weight, java.nio.ByteBuffer symbol) {
                     return d.add(id, weight, symbol);
                 }
 

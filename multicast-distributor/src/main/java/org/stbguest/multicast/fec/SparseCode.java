@@ -1,5 +1,6 @@
 package org.stbguest.multicast.fec;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -152,6 +153,27 @@ public final class SparseCode {
         return w;
     }
 
+    long[] toWords(java.nio.ByteBuffer symbol) {
+        long[] w = new long[words];
+        toWords(symbol, w, 0);
+        return w;
+    }
+
+    /** As {@link #toWords(byte[], long[], int)}, from a buffer's position to its limit (neither changed). */
+    void toWords(java.nio.ByteBuffer symbol, long[] dst, int offset) {
+        int len = Math.min(symbol.remaining(), symbolSize);
+        int at = symbol.position();
+        int full = len / 8;
+        // one bulk copy (a plain memory copy where the platform is little-endian), not a load per word
+        ByteBuffer le = symbol.order() == ByteOrder.LITTLE_ENDIAN ? symbol
+                : symbol.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        le.asLongBuffer().get(dst, offset, full);
+        java.util.Arrays.fill(dst, offset + full, offset + words, 0L);
+        for (int b = full * 8; b < len; b++) {
+            dst[offset + b / 8] |= (symbol.get(at + b) & 0xFFL) << (8 * (b % 8));
+        }
+    }
+
     /** Little-endian longs in a byte array: compiled to plain 8-byte loads and stores. */
     private static final java.lang.invoke.VarHandle LONGS =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -211,8 +233,11 @@ public final class SparseCode {
 
     /**
      * Collects one block's symbols in any order. Rows wait until there are as many as missing sources; then the
-     * missing sources become the unknowns of a GF(2) system that every further row joins by online elimination, and
-     * the block is rebuilt the moment the system has full rank. Not thread-safe: one block, one receiver thread.
+     * missing sources become the unknowns of a GF(2) system. Every further row joins it: an online elimination of the
+     * rows' bits alone (no payloads) keeps the rank, hence the exact deficit, and keeps only rows that raise it. The
+     * moment the rank is full the payloads are solved once, by peeling with inactivation (see {@link #solve}), which
+     * costs a few payload additions per row rather than one per elimination step. Not thread-safe: one block, one
+     * receiver thread.
      */
     public final class Decoder {
 
@@ -230,9 +255,12 @@ public final class SparseCode {
         private int[] sourceOf;
         private int unknowns;
         private int bitWords;
+        /** Per column: the reduced bits of the kept row whose lowest bit it is (rank keeping only). */
         private long[][] pivotBits;
-        private long[][] pivotPayload;
         private int rank;
+        /** The kept rows, independent: their unknown columns and payloads (known sources taken out). */
+        private List<int[]> rowColumns;
+        private List<long[]> rowPayloads;
         private boolean complete;
 
         private Decoder(int block) {
@@ -244,7 +272,16 @@ public final class SparseCode {
          * when it is a duplicate, malformed or no longer needed.
          */
         public boolean add(int id, int weight, byte[] symbol) {
-            if (complete || id < 0 || symbol.length > symbolSize) {
+            return add(id, weight, java.nio.ByteBuffer.wrap(symbol));
+        }
+
+        /**
+         * As {@link #add(int, int, byte[])}, the symbol being the bytes from {@code symbol}'s position to its limit
+         * (neither is changed): a receiver passes a view of the datagram it read, and the symbol is copied once,
+         * straight into the decoder's store.
+         */
+        public boolean add(int id, int weight, java.nio.ByteBuffer symbol) {
+            if (complete || id < 0 || symbol.remaining() > symbolSize) {
                 return false;
             }
             if (id < k) {
@@ -261,7 +298,7 @@ public final class SparseCode {
                     long[] bits = new long[bitWords];
                     int c = columnOf[id];
                     bits[c >>> 6] |= 1L << c;
-                    insert(bits, java.util.Arrays.copyOfRange(store, id * words, (id + 1) * words));
+                    keep(bits, new int[] {c}, java.util.Arrays.copyOfRange(store, id * words, (id + 1) * words));
                 } else if (have == k) {
                     complete = true;
                 } else if (columnOf == null && !pendingRows.isEmpty() && pendingRows.size() >= k - have) {
@@ -270,7 +307,7 @@ public final class SparseCode {
                 maybeSolve();
                 return true;
             }
-            if (weight < 1 || weight > k || symbol.length != symbolSize || !repairIds.add(id)) {
+            if (weight < 1 || weight > k || symbol.remaining() != symbolSize || !repairIds.add(id)) {
                 return false;
             }
             long[] payload = toWords(symbol);
@@ -351,7 +388,8 @@ public final class SparseCode {
             }
             bitWords = (unknowns + 63) >>> 6;
             pivotBits = new long[unknowns][];
-            pivotPayload = new long[unknowns][];
+            rowColumns = new ArrayList<>(unknowns);
+            rowPayloads = new ArrayList<>(unknowns);
             // take the received sources out of the waiting rows source by source, not row by row: each source is
             // read once, in order, while the rows (about m symbols) stay in cache
             int rows = pendingRows.size();
@@ -385,7 +423,21 @@ public final class SparseCode {
                 }
             }
             for (int r = 0; r < rows; r++) {
-                insert(bits[r], pendingPayloads.get(r));
+                int[] row = pendingRows.get(r);
+                int n = 0;
+                for (int s : row) {
+                    if (!present.get(s)) {
+                        n++;
+                    }
+                }
+                int[] columns = new int[n];
+                n = 0;
+                for (int s : row) {
+                    if (!present.get(s)) {
+                        columns[n++] = columnOf[s];
+                    }
+                }
+                keep(bits[r], columns, pendingPayloads.get(r));
             }
             pendingRows = null;
             pendingPayloads = null;
@@ -394,6 +446,7 @@ public final class SparseCode {
         /** Takes the known sources out of a row and adds what is left to the system. */
         private void join(int[] row, int weight, long[] payload) {
             long[] bits = new long[bitWords];
+            int n = 0;
             for (int i = 0; i < weight; i++) {
                 int s = row[i];
                 if (present.get(s)) {
@@ -401,27 +454,211 @@ public final class SparseCode {
                 } else {
                     int c = columnOf[s];
                     bits[c >>> 6] ^= 1L << c;
+                    n++;
                 }
             }
-            insert(bits, payload);
+            int[] columns = new int[n];
+            n = 0;
+            for (int i = 0; i < weight; i++) {
+                if (!present.get(row[i])) {
+                    columns[n++] = columnOf[row[i]];
+                }
+            }
+            keep(bits, columns, payload);
         }
 
-        /** Online elimination: reduces the row by the pivots of its lowest bits until it has a free pivot. */
-        private void insert(long[] bits, long[] payload) {
+        /** Keeps a row (its unknown columns, as bits and as a list, and its payload) if it raises the rank. */
+        private void keep(long[] bits, int[] columns, long[] payload) {
+            if (insert(bits)) {
+                rowColumns.add(columns);
+                rowPayloads.add(payload);
+            }
+        }
+
+        /**
+         * Online elimination of the bits alone: reduces them by the pivots of their lowest bits until one is free
+         * (the row raises the rank: true) or nothing is left (it depends on the kept rows: false). {@code bits} is
+         * used up.
+         */
+        private boolean insert(long[] bits) {
             int w = 0;
             while (true) {
                 while (w < bitWords && bits[w] == 0) {
                     w++;
                 }
                 if (w == bitWords) {
-                    return; // dependent: nothing new
+                    return false;
+                }
+                int c = (w << 6) + Long.numberOfTrailingZeros(bits[w]);
+                if (pivotBits[c] == null) {
+                    pivotBits[c] = bits;
+                    rank++;
+                    return true;
+                }
+                long[] p = pivotBits[c];
+                for (int i = w; i < bitWords; i++) {
+                    bits[i] ^= p[i];
+                }
+            }
+        }
+
+        private void maybeSolve() {
+            if (complete || columnOf == null || rank < unknowns) {
+                return;
+            }
+            if (have < k) { // else every missing source has arrived since: the store is whole already
+                long[][] values = solve(unknowns, bitWords, rowColumns, rowPayloads);
+                for (int c = 0; c < unknowns; c++) {
+                    System.arraycopy(values[c], 0, store, sourceOf[c] * words, words);
+                }
+            }
+            have = k;
+            complete = true;
+            pivotBits = null;
+            rowColumns = null;
+            rowPayloads = null;
+        }
+    }
+
+    private static final byte ACTIVE = 0;
+    private static final byte SOLVED = 1;
+    private static final byte INACTIVE = 2;
+
+    /**
+     * Solves {@code u} independent rows over {@code u} unknowns (each row: its unknown columns and its payload, which
+     * is used up) by peeling with inactivation, as RaptorQ decoders do. A row left with one unknown (active) column
+     * gives that column: the row is taken out of every other row holding the column (one payload addition each, as
+     * the rows are sparse). When no such row is left, the row with the fewest active columns keeps one and the others
+     * become "inactive": set aside as bits of a small dense system. The rows never used for peeling hold only
+     * inactive columns at the end; that system is solved by Gaussian elimination, and each peeled column is then its
+     * row's payload plus the inactive columns its row has gathered. The payload additions are about the rows'
+     * weight plus the inactive columns per row, where eliminating in place costs about half the unknowns per row.
+     *
+     * @return the value of each column
+     */
+    static long[][] solve(int u, int bitWords, List<int[]> rowColumns, List<long[]> rowPayloads) {
+        int n = rowColumns.size();
+        if (n != u) {
+            throw new IllegalStateException(n + " rows for " + u + " unknowns");
+        }
+        int[] start = new int[u + 1];
+        for (int[] columns : rowColumns) {
+            for (int c : columns) {
+                start[c + 1]++;
+            }
+        }
+        for (int c = 0; c < u; c++) {
+            start[c + 1] += start[c];
+        }
+        int[] rowsOf = new int[start[u]];
+        int[] fill = start.clone();
+        int[] degree = new int[n];
+        int[] queue = new int[n];
+        int head = 0;
+        int tail = 0;
+        for (int r = 0; r < n; r++) {
+            int[] columns = rowColumns.get(r);
+            for (int c : columns) {
+                rowsOf[fill[c]++] = r;
+            }
+            degree[r] = columns.length;
+            if (degree[r] == 1) {
+                queue[tail++] = r;
+            }
+        }
+        long[][] inactiveBits = new long[n][bitWords];
+        byte[] state = new byte[u];
+        int[] solvedBy = new int[u];
+        boolean[] used = new boolean[n];
+        int active = u;
+        while (active > 0) {
+            if (head < tail) {
+                int r = queue[head++];
+                if (used[r] || degree[r] != 1) {
+                    continue; // its last active column went another way meanwhile
+                }
+                int c = -1;
+                for (int column : rowColumns.get(r)) {
+                    if (state[column] == ACTIVE) {
+                        c = column;
+                        break;
+                    }
+                }
+                used[r] = true;
+                state[c] = SOLVED;
+                solvedBy[c] = r;
+                active--;
+                long[] payload = rowPayloads.get(r);
+                long[] bits = inactiveBits[r];
+                for (int e = start[c]; e < start[c + 1]; e++) {
+                    int other = rowsOf[e];
+                    if (other != r && !used[other]) {
+                        xor(rowPayloads.get(other), payload);
+                        long[] otherBits = inactiveBits[other];
+                        for (int w = 0; w < bitWords; w++) {
+                            otherBits[w] ^= bits[w];
+                        }
+                        if (--degree[other] == 1) {
+                            queue[tail++] = other;
+                        }
+                    }
+                }
+            } else {
+                int best = -1;
+                for (int r = 0; r < n; r++) {
+                    if (!used[r] && degree[r] >= 2 && (best < 0 || degree[r] < degree[best])) {
+                        best = r;
+                    }
+                }
+                if (best < 0) {
+                    throw new IllegalStateException("active columns in no row: the rows are not independent");
+                }
+                boolean kept = false;
+                for (int c : rowColumns.get(best)) {
+                    if (state[c] != ACTIVE) {
+                        continue;
+                    }
+                    if (!kept) {
+                        kept = true;
+                        continue;
+                    }
+                    state[c] = INACTIVE;
+                    active--;
+                    for (int e = start[c]; e < start[c + 1]; e++) {
+                        int other = rowsOf[e];
+                        if (!used[other]) {
+                            inactiveBits[other][c >>> 6] ^= 1L << c;
+                            if (--degree[other] == 1) {
+                                queue[tail++] = other;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // the rows not used for peeling: a dense system over the inactive columns, by elimination and back substitution
+        long[][] values = new long[u][];
+        long[][] pivotBits = new long[u][];
+        long[][] pivotPayload = new long[u][];
+        for (int r = 0; r < n; r++) {
+            if (used[r]) {
+                continue;
+            }
+            long[] bits = inactiveBits[r];
+            long[] payload = rowPayloads.get(r);
+            int w = 0;
+            while (true) {
+                while (w < bitWords && bits[w] == 0) {
+                    w++;
+                }
+                if (w == bitWords) {
+                    throw new IllegalStateException("dependent rows in the inactive system");
                 }
                 int c = (w << 6) + Long.numberOfTrailingZeros(bits[w]);
                 if (pivotBits[c] == null) {
                     pivotBits[c] = bits;
                     pivotPayload[c] = payload;
-                    rank++;
-                    return;
+                    break;
                 }
                 long[] p = pivotBits[c];
                 for (int i = w; i < bitWords; i++) {
@@ -430,33 +667,45 @@ public final class SparseCode {
                 xor(payload, pivotPayload[c]);
             }
         }
-
-        private void maybeSolve() {
-            if (complete || columnOf == null || rank < unknowns) {
-                return;
+        for (int c = u - 1; c >= 0; c--) {
+            if (state[c] != INACTIVE) {
+                continue;
             }
-            // back substitution, highest column first: each pivot row only has bits at or above its own column
-            for (int c = unknowns - 1; c >= 0; c--) {
-                long[] bits = pivotBits[c];
-                long[] payload = pivotPayload[c];
-                int startWord = c >>> 6;
-                for (int w = startWord; w < bitWords; w++) {
+            long[] bits = pivotBits[c];
+            if (bits == null) {
+                throw new IllegalStateException("inactive column " + c + " has no row");
+            }
+            long[] payload = pivotPayload[c];
+            int startWord = c >>> 6;
+            for (int w = startWord; w < bitWords; w++) {
+                long word = bits[w];
+                if (w == startWord) {
+                    word &= ~((2L << (c & 63)) - 1); // only bits above c
+                }
+                while (word != 0) {
+                    int other = (w << 6) + Long.numberOfTrailingZeros(word);
+                    word &= word - 1;
+                    xor(payload, values[other]);
+                }
+            }
+            values[c] = payload;
+        }
+        for (int c = 0; c < u; c++) {
+            if (state[c] == SOLVED) {
+                int r = solvedBy[c];
+                long[] payload = rowPayloads.get(r);
+                long[] bits = inactiveBits[r];
+                for (int w = 0; w < bitWords; w++) {
                     long word = bits[w];
-                    if (w == startWord) {
-                        word &= ~((2L << (c & 63)) - 1); // only bits above c
-                    }
                     while (word != 0) {
                         int other = (w << 6) + Long.numberOfTrailingZeros(word);
                         word &= word - 1;
-                        xor(payload, pivotPayload[other]);
+                        xor(payload, values[other]);
                     }
                 }
-                System.arraycopy(payload, 0, store, sourceOf[c] * words, words);
+                values[c] = payload;
             }
-            have = k;
-            complete = true;
-            pivotBits = null;
-            pivotPayload = null;
         }
+        return values;
     }
 }

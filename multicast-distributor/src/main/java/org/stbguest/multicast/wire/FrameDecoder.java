@@ -45,7 +45,17 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
         return dropped.sum();
     }
 
-    /** Decodes one datagram's bytes, or returns null when they are not a valid v2 frame. Does not release. */
+    /**
+     * Whether a datagram starts like a data frame of this version (magic, version, type); its lengths are still to be
+     * checked (see {@link #decode}'s rules: a payload of 1 to {@link WireFormat#MAX_PAYLOAD} bytes).
+     */
+    public static boolean isDataFrame(ByteBuf buf) {
+        int start = buf.readerIndex();
+        return buf.readableBytes() >= 4 && buf.getShort(start) == WireFormat.MAGIC
+                && buf.getByte(start + 2) == WireFormat.VERSION && buf.getByte(start + 3) == WireFormat.TYPE_DATA;
+    }
+
+    /** Decodes one datagram's bytes, or returns null when they are not a valid frame. Does not release. */
     public static Frame decode(ByteBuf buf) {
         int start = buf.readerIndex();
         int len = buf.readableBytes();

@@ -139,6 +139,46 @@ class SparseCodeTest {
     }
 
     /** Rows that wait for more rows, then late sources: the block must not sit at a deficit of 0 unbuilt. */
+    /**
+     * Symbols handed over as views of a datagram (a direct buffer, at an offset, in either byte order; a short last
+     * source) decode to the same block as symbols handed over as arrays, and the views are left as they were.
+     */
+    @Property(tries = 30)
+    void symbolsFromBufferViewsDecodeLikeArrays(@ForAll @IntRange(min = 1, max = 300) int k,
+                                                @ForAll @IntRange(min = 1, max = 77) int symbolSize,
+                                                @ForAll boolean littleEndian, @ForAll long seed) {
+        var random = new java.util.Random(seed);
+        var code = new SparseCode(k, symbolSize);
+        byte[][] source = Blocks.random(k, symbolSize, seed);
+        int lastLength = 1 + random.nextInt(symbolSize);
+        java.util.Arrays.fill(source[k - 1], lastLength, symbolSize, (byte) 0); // the image's short last symbol
+        var encoder = new BlockCode.Sparse(code).encoder(3, source);
+        var fromArrays = code.decoder(3);
+        var fromViews = code.decoder(3);
+        java.nio.ByteBuffer datagram = java.nio.ByteBuffer.allocateDirect(16 + symbolSize);
+        for (int id = 0; !fromViews.complete() && id < 4 * k + 64; id++) {
+            if (id < k && random.nextInt(10) == 0) {
+                continue; // lost
+            }
+            int weight = id < k ? 0 : SparseCode.weightFor(k, Math.max(1, fromViews.deficit()));
+            byte[] symbol = new byte[symbolSize];
+            if (id < k) {
+                symbol = java.util.Arrays.copyOf(source[id], id == k - 1 ? lastLength : symbolSize);
+            } else {
+                encoder.repair(id, weight, symbol);
+            }
+            datagram.clear();
+            datagram.position(16).put(symbol).flip().position(16);
+            var view = datagram.slice()
+                    .order(littleEndian ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
+            assertThat(fromViews.add(id, weight, view)).isEqualTo(fromArrays.add(id, weight, symbol));
+            assertThat(view.position()).isZero();
+            assertThat(view.remaining()).isEqualTo(symbol.length);
+        }
+        assertThat(fromViews.complete()).isTrue();
+        assertThat(fromViews.decode()).isDeepEqualTo(source).isDeepEqualTo(fromArrays.decode());
+    }
+
     /** Reading a complete block in pieces, at any offset and length, gives the bytes {@code decode()} gives. */
     @Property(tries = 40)
     void copyToReadsTheRebuiltBlockAtAnyOffset(@ForAll @IntRange(min = 1, max = 400) int k,
