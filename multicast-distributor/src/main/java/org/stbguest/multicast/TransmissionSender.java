@@ -127,6 +127,8 @@ public final class TransmissionSender {
         int cycle = 0;
         boolean stopped = false;
         byte[][] source = new byte[plan.blockSymbols()][plan.symbolSize()];
+        // one read buffer for every block of the transmission: a fresh 23 MiB array per block costs its page faults
+        readBuffer = new byte[(int) Math.min(image.size(), (long) plan.blockSymbols() * plan.symbolSize())];
         passBlock = null;
         log.info("event=transmission_started tx={} root={} symbols={} blocks={} repair_ratio={} rate_bps={}",
                 plan.transmissionId(), plan.rootDigest().shortHex(), layout.symbols(), layout.blocks(),
@@ -140,7 +142,7 @@ public final class TransmissionSender {
                 break;
             }
             for (int b = 0; b < layout.blocks(); b++) {
-                passBlock = block(passBlock, plan, layout, b, image, source, nextId);
+                passBlock = block(passBlock, plan, layout, b, image, source, nextId, readBuffer);
                 int sent = sendCycle(passBlock, announce, control, deadline, keepGoing);
                 if (sent != CYCLE_SENT) {
                     stopped = sent == CYCLE_STOPPED;
@@ -203,6 +205,7 @@ public final class TransmissionSender {
         log.info("event=transmission_ended tx={} cycles={} packets={} bytes={} stopped_by_caller={}",
                 plan.transmissionId(), cycle, packets, bytes, stopped);
         this.image = null;
+        readBuffer = null;
         repair = null;
         passBlock = null;
         return new Result(cycle, packets, bytes, stopped, repairsDuringPass);
@@ -317,7 +320,7 @@ public final class TransmissionSender {
                 || repairSource[0].length != plan.symbolSize()) {
             repairSource = new byte[plan.blockSymbols()][plan.symbolSize()];
         }
-        repair = block(repair, plan, layout, b, image, repairSource, nextId);
+        repair = block(repair, plan, layout, b, image, repairSource, nextId, readBuffer);
         return repair;
     }
 
@@ -327,12 +330,12 @@ public final class TransmissionSender {
      * into the shared source buffer.
      */
     private static Block block(Block current, TransmissionPlan plan, BlockLayout layout, int b, ImageSource image,
-                               byte[][] source, int[] nextId) throws IOException {
+                               byte[][] source, int[] nextId, byte[] readBuffer) throws IOException {
         if (current != null && current.b == b) {
             return current;
         }
         return new Block(plan, layout, BlockCode.of(plan.blockSymbols(), layout.k(b), plan.symbolSize()), b, image,
-                source, nextId);
+                source, nextId, readBuffer);
     }
 
     /** One block being sent: its source symbols, its encoder (made on first use) and its next repair id. */
@@ -346,14 +349,14 @@ public final class TransmissionSender {
         private BlockCode.Encoder encoder;
 
         Block(TransmissionPlan plan, BlockLayout layout, BlockCode code, int b, ImageSource image, byte[][] source,
-              int[] nextId) throws IOException {
+              int[] nextId, byte[] readBuffer) throws IOException {
             this.plan = plan;
             this.layout = layout;
             this.code = code;
             this.b = b;
             this.source = source;
             this.nextId = nextId;
-            readBlock(image, layout, b, source);
+            readBlock(image, layout, b, source, readBuffer);
             if (nextId[b] == 0) {
                 nextId[b] = code.firstId();
             }
@@ -401,6 +404,7 @@ public final class TransmissionSender {
     private Block passBlock;
     private Block repair;
     private byte[][] repairSource;
+    private byte[] readBuffer;
     private long nextRepairCheck;
     private long repairsDuringPass;
     /** Per block: the runs of symbols sent ({first id, count, first data sequence number}), in sending order. */
@@ -497,8 +501,14 @@ public final class TransmissionSender {
 
     /** Reads block {@code b}'s source symbols with one read, zero-padding past the end of the image. */
     static void readBlock(ImageSource image, BlockLayout layout, int b, byte[][] source) throws IOException {
+        readBlock(image, layout, b, source, null);
+    }
+
+    /** As above, reading through {@code buffer} when it is large enough (one per transmission, not one per block). */
+    static void readBlock(ImageSource image, BlockLayout layout, int b, byte[][] source, byte[] buffer)
+            throws IOException {
         int length = (int) (layout.blockEnd(b) - layout.blockStart(b));
-        byte[] block = new byte[length];
+        byte[] block = buffer != null && buffer.length >= length ? buffer : new byte[length];
         if (length > 0) {
             image.read(layout.blockStart(b), block, length);
         }

@@ -17,9 +17,9 @@ import org.stbguest.image.trust.SignedStatement;
 import org.stbguest.image.trust.StatementCodec;
 
 /**
- * Decodes datagrams into {@link Frame}s. Stateless and shared. Anything that is not a well-formed v2 frame (foreign
- * traffic, truncation, bad lengths, unknown versions or types) is dropped and counted, never thrown up the pipeline:
- * a multicast group is open to anyone on the segment.
+ * Decodes datagrams into {@link Frame}s. Stateless and shared. Anything that is not a well-formed frame of this wire
+ * format version (foreign traffic, truncation, bad lengths, unknown versions or types) is dropped and counted, never
+ * thrown up the pipeline: a multicast group is open to anyone on the segment.
  */
 @ChannelHandler.Sharable
 public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> {
