@@ -15,6 +15,16 @@ public interface ImageSource extends AutoCloseable {
     /** Reads exactly {@code length} bytes at {@code offset} into {@code dst}. */
     void read(long offset, byte[] dst, int length) throws IOException;
 
+    /**
+     * Reads exactly {@code dst.remaining()} bytes at {@code offset} into {@code dst}, advancing its position. The sender
+     * reads blocks into a direct buffer this way, which a file source fills without a copy through the heap.
+     */
+    default void read(long offset, ByteBuffer dst) throws IOException {
+        byte[] bytes = new byte[dst.remaining()];
+        read(offset, bytes, bytes.length);
+        dst.put(bytes);
+    }
+
     @Override
     default void close() throws IOException {
     }
@@ -31,6 +41,11 @@ public interface ImageSource extends AutoCloseable {
             public void read(long offset, byte[] dst, int length) {
                 System.arraycopy(image, Math.toIntExact(offset), dst, 0, length);
             }
+
+            @Override
+            public void read(long offset, ByteBuffer dst) {
+                dst.put(image, Math.toIntExact(offset), dst.remaining());
+            }
         };
     }
 
@@ -46,11 +61,18 @@ public interface ImageSource extends AutoCloseable {
 
             @Override
             public void read(long offset, byte[] dst, int length) throws IOException {
-                ByteBuffer buf = ByteBuffer.wrap(dst, 0, length);
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf, offset + buf.position()) < 0) {
-                        throw new IOException("image file ended early at " + (offset + buf.position()));
+                read(offset, ByteBuffer.wrap(dst, 0, length));
+            }
+
+            @Override
+            public void read(long offset, ByteBuffer dst) throws IOException {
+                long at = offset;
+                while (dst.hasRemaining()) {
+                    int n = ch.read(dst, at);
+                    if (n < 0) {
+                        throw new IOException("image file ended early at " + at);
                     }
+                    at += n;
                 }
             }
 

@@ -5,6 +5,7 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -127,8 +128,12 @@ public final class TransmissionSender {
         int cycle = 0;
         boolean stopped = false;
         byte[][] source = new byte[plan.blockSymbols()][plan.symbolSize()];
-        // one read buffer for every block of the transmission: a fresh 23 MiB array per block costs its page faults
-        readBuffer = new byte[(int) Math.min(image.size(), (long) plan.blockSymbols() * plan.symbolSize())];
+        // the pass's block and the repair slot's are read into direct buffers kept from one transmission to the next
+        int blockBytes = (int) Math.min(image.size(), (long) plan.blockSymbols() * plan.symbolSize());
+        if (passBytes == null || passBytes.capacity() < blockBytes) {
+            passBytes = ByteBuffer.allocateDirect(blockBytes);
+            repairBytes = ByteBuffer.allocateDirect(blockBytes);
+        }
         passBlock = null;
         log.info("event=transmission_started tx={} root={} symbols={} blocks={} repair_ratio={} rate_bps={}",
                 plan.transmissionId(), plan.rootDigest().shortHex(), layout.symbols(), layout.blocks(),
@@ -142,7 +147,7 @@ public final class TransmissionSender {
                 break;
             }
             for (int b = 0; b < layout.blocks(); b++) {
-                passBlock = block(passBlock, plan, layout, b, image, source, nextId, readBuffer);
+                passBlock = block(passBlock, plan, layout, b, image, source, nextId, passBytes);
                 int sent = sendCycle(passBlock, announce, control, deadline, keepGoing);
                 if (sent != CYCLE_SENT) {
                     stopped = sent == CYCLE_STOPPED;
@@ -205,7 +210,6 @@ public final class TransmissionSender {
         log.info("event=transmission_ended tx={} cycles={} packets={} bytes={} stopped_by_caller={}",
                 plan.transmissionId(), cycle, packets, bytes, stopped);
         this.image = null;
-        readBuffer = null;
         repair = null;
         passBlock = null;
         return new Result(cycle, packets, bytes, stopped, repairsDuringPass);
@@ -320,46 +324,65 @@ public final class TransmissionSender {
                 || repairSource[0].length != plan.symbolSize()) {
             repairSource = new byte[plan.blockSymbols()][plan.symbolSize()];
         }
-        repair = block(repair, plan, layout, b, image, repairSource, nextId, readBuffer);
+        repair = block(repair, plan, layout, b, image, repairSource, nextId, repairBytes);
         return repair;
     }
 
     /**
      * The block to send from: {@code current} when it is block {@code b} already (late feedback rounds often ask for
      * one block again and again: no second read of its 23 MiB, no second encoder), else block {@code b} read afresh
-     * into the shared source buffer.
+     * into {@code bytes} (its source symbols go into {@code source} only if its encoder is needed).
      */
     private static Block block(Block current, TransmissionPlan plan, BlockLayout layout, int b, ImageSource image,
-                               byte[][] source, int[] nextId, byte[] readBuffer) throws IOException {
+                               byte[][] source, int[] nextId, ByteBuffer bytes) throws IOException {
         if (current != null && current.b == b) {
             return current;
         }
         return new Block(plan, layout, BlockCode.of(plan.blockSymbols(), layout.k(b), plan.symbolSize()), b, image,
-                source, nextId, readBuffer);
+                source, nextId, bytes);
     }
 
-    /** One block being sent: its source symbols, its encoder (made on first use) and its next repair id. */
+    /**
+     * One block being sent: its bytes as read (a direct buffer: source symbols are encoded from it straight into the
+     * datagrams), its encoder and the source symbols as arrays that the encoder needs (both made on first use), and
+     * its next repair id.
+     */
     private static final class Block {
         private final TransmissionPlan plan;
         private final BlockLayout layout;
         private final BlockCode code;
         private final int b;
+        private final ByteBuffer bytes;
         private final byte[][] source;
         private final int[] nextId;
         private BlockCode.Encoder encoder;
 
         Block(TransmissionPlan plan, BlockLayout layout, BlockCode code, int b, ImageSource image, byte[][] source,
-              int[] nextId, byte[] readBuffer) throws IOException {
+              int[] nextId, ByteBuffer bytes) throws IOException {
             this.plan = plan;
             this.layout = layout;
             this.code = code;
             this.b = b;
             this.source = source;
             this.nextId = nextId;
-            readBlock(image, layout, b, source, readBuffer);
+            this.bytes = bytes;
+            bytes.clear().limit((int) (layout.blockEnd(b) - layout.blockStart(b)));
+            image.read(layout.blockStart(b), bytes);
             if (nextId[b] == 0) {
                 nextId[b] = code.firstId();
             }
+        }
+
+        /** Writes source symbol {@code j}'s bytes in the image ({@link #length} of them) to {@code out}. */
+        void writeSource(int j, ByteBuf out) {
+            int from = j * plan.symbolSize();
+            int len = layout.symbolLength(b, j);
+            if (len == 0) {
+                out.writeByte(0); // an empty image's one symbol: a datagram carries at least one byte
+                return;
+            }
+            bytes.limit(from + len).position(from);
+            out.writeBytes(bytes);
         }
 
         /** Bytes of symbol {@code id} on the wire: a source symbol at its length in the image (at least 1). */
@@ -377,16 +400,21 @@ public final class TransmissionSender {
             return id;
         }
 
-        /** Symbol {@code id}'s bytes: the source itself, or the repair symbol computed into {@code scratch}. */
-        byte[] symbol(int id, int weight, byte[] scratch) {
-            if (id < code.k()) {
-                return source[id];
-            }
+        /** Computes repair symbol {@code id} into {@code out}. */
+        void repair(int id, int weight, byte[] out) {
             if (encoder == null) {
+                int length = (int) (layout.blockEnd(b) - layout.blockStart(b));
+                int symbolSize = plan.symbolSize();
+                for (int j = 0; j < code.k(); j++) {
+                    int from = j * symbolSize;
+                    int len = Math.max(0, Math.min(symbolSize, length - from));
+                    bytes.limit(from + len).position(from);
+                    bytes.get(source[j], 0, len);
+                    java.util.Arrays.fill(source[j], len, symbolSize, (byte) 0);
+                }
                 encoder = code.encoder(b, source);
             }
-            encoder.repair(id, weight, scratch);
-            return scratch;
+            encoder.repair(id, weight, out);
         }
     }
 
@@ -404,7 +432,8 @@ public final class TransmissionSender {
     private Block passBlock;
     private Block repair;
     private byte[][] repairSource;
-    private byte[] readBuffer;
+    private ByteBuffer passBytes;
+    private ByteBuffer repairBytes;
     private long nextRepairCheck;
     private long repairsDuringPass;
     /** Per block: the runs of symbols sent ({first id, count, first data sequence number}), in sending order. */
@@ -501,14 +530,8 @@ public final class TransmissionSender {
 
     /** Reads block {@code b}'s source symbols with one read, zero-padding past the end of the image. */
     static void readBlock(ImageSource image, BlockLayout layout, int b, byte[][] source) throws IOException {
-        readBlock(image, layout, b, source, null);
-    }
-
-    /** As above, reading through {@code buffer} when it is large enough (one per transmission, not one per block). */
-    static void readBlock(ImageSource image, BlockLayout layout, int b, byte[][] source, byte[] buffer)
-            throws IOException {
         int length = (int) (layout.blockEnd(b) - layout.blockStart(b));
-        byte[] block = buffer != null && buffer.length >= length ? buffer : new byte[length];
+        byte[] block = new byte[length];
         if (length > 0) {
             image.read(layout.blockStart(b), block, length);
         }
@@ -534,11 +557,15 @@ public final class TransmissionSender {
         if (repairScratch == null || repairScratch.length != plan.symbolSize()) {
             repairScratch = new byte[plan.symbolSize()];
         }
-        int length = block.length(id);
-        byte[] payload = block.symbol(id, weight, repairScratch);
-        int size = WireFormat.DATA_HEADER + length;
-        FrameEncoder.encodeData(runFor(size, data), DataFrame.wireId(plan.transmissionId()), block.b, id, weight,
-                payload, length);
+        int size = WireFormat.DATA_HEADER + block.length(id);
+        ByteBuf out = runFor(size, data);
+        FrameEncoder.encodeDataHeader(out, DataFrame.wireId(plan.transmissionId()), block.b, id, weight);
+        if (id < block.code.k()) {
+            block.writeSource(id, out);
+        } else {
+            block.repair(id, weight, repairScratch);
+            out.writeBytes(repairScratch);
+        }
         return endDatagram(size);
     }
 

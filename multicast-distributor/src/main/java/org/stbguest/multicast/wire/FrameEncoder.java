@@ -72,9 +72,14 @@ public final class FrameEncoder extends MessageToMessageEncoder<AddressedEnvelop
      */
     public static void encodeData(ByteBuf buf, long transmissionId, int block, int symbolId, int weight, byte[] payload,
                                   int length) {
+        encodeDataHeader(buf, transmissionId, block, symbolId, weight);
+        buf.writeBytes(payload, 0, length);
+    }
+
+    /** Writes a data frame's header; its payload (the rest of the datagram) is the caller's to write next. */
+    public static void encodeDataHeader(ByteBuf buf, long transmissionId, int block, int symbolId, int weight) {
         buf.writeShort(WireFormat.MAGIC).writeByte(WireFormat.VERSION);
         writeDataHeader(buf, transmissionId, block, symbolId, weight);
-        buf.writeBytes(payload, 0, length);
     }
 
     private static void writeDataHeader(ByteBuf buf, long transmissionId, int block, int symbolId, int weight) {
