@@ -72,8 +72,8 @@ public final class ReceiverWarmUp {
                     var plan = new TransmissionPlan(round + 1, manifest.rootDigest(), group, PORT, group, PORT + 1,
                             shape.symbolSize(), k, 0, round % 2 == 0 ? 500_000_000L : 4_000_000_000L, 20,
                             Duration.ofSeconds(30)).withFeedback(Duration.ofMillis(60));
-                    new TransmissionSender(out).transmit(plan, source, null,
-                            () -> !receiver.completion().isDone(), aggregator);
+                    // the overload a lab sender uses too: the same "keep going" in the profile of the send loop
+                    new TransmissionSender(out).transmit(plan, source, null, aggregator);
                     try {
                         receiver.completion().get(30, TimeUnit.SECONDS);
                     } catch (TimeoutException e) {

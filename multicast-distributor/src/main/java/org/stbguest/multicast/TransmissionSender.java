@@ -94,6 +94,18 @@ public final class TransmissionSender {
     }
 
     /**
+     * Transmits in feedback mode until the plan ends it (the receivers complete, or its bounds). A lab peer and the
+     * warm-up call this with the same "keep going" instance, so the JIT's profile of the send loop is the same in both.
+     */
+    public Result transmit(TransmissionPlan plan, ImageSource image, Frame announce, FeedbackAggregator feedback)
+            throws IOException, InterruptedException {
+        return transmit(plan, image, announce, UNTIL_FINISHED, feedback);
+    }
+
+    /** "Keep going" for a transmission that runs until its plan ends it. */
+    private static final BooleanSupplier UNTIL_FINISHED = () -> true;
+
+    /**
      * Transmits; in feedback mode ({@code plan.feedback()}, with the aggregator installed on this sender's channel)
      * every block, one feedback window after its symbols went out, gets the largest deficit any receiver reported
      * for it since then (plus the proactive share) in fresh repair symbols, and so on until no receiver reports it.

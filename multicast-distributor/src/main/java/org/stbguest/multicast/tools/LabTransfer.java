@@ -222,7 +222,7 @@ public final class LabTransfer {
                 }
             }
             long cpuAtStart = cpuNanos();
-            var result = new TransmissionSender(ch).transmit(plan, image, null, () -> true, aggregator);
+            var result = new TransmissionSender(ch).transmit(plan, image, null, aggregator);
             System.out.printf("TRANSFER_CPU_S=%.2f%n", (cpuNanos() - cpuAtStart) / 1e9);
             System.out.println("SENT " + result.bytesSent() + " packets=" + result.packets() + " receivers="
                     + aggregator.receivers() + " complete=" + aggregator.completeReceivers());
