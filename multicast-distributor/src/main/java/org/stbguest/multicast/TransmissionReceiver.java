@@ -23,7 +23,6 @@ import org.stbguest.multicast.fec.BlockCode;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.FeedbackFrame;
 import org.stbguest.multicast.wire.FrameDecoder;
-import org.stbguest.multicast.wire.WireFormat;
 
 /**
  * Receives one transmission: joins its data group on the named interface and feeds every symbol to its source
@@ -52,7 +51,7 @@ public final class TransmissionReceiver implements AutoCloseable {
      * socket only while these are few.
      */
     private final AtomicInteger heldBlocks = new AtomicInteger();
-    /** When the receiving thread last found its socket backlogged (nanoTime; see {@link Handler#channelReadComplete}). */
+    /** When the receiving thread last found its socket backlogged (nanoTime; see Handler#channelReadComplete). */
     private volatile long backloggedAt = System.nanoTime() - BACKLOG_MEMORY_NANOS;
     /** Datagrams on the data group that were not well-formed frames. */
     private final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
@@ -92,6 +91,9 @@ public final class TransmissionReceiver implements AutoCloseable {
     private static final int MAX_HELD_BLOCKS = 3;
     /** Longest one chunk's verification waits for a backlog to clear. */
     private static final long MAX_VERIFY_DELAY_NANOS = 2_000_000_000L;
+    /** Whether verification yields to a backlogged socket ({@code stbguest.multicast.verifyYield}, default true). */
+    private static final boolean VERIFY_YIELD =
+            Boolean.parseBoolean(System.getProperty("stbguest.multicast.verifyYield", "true"));
 
     private TransmissionReceiver(TransmissionInfo info, Manifest manifest, ChunkSink sink, Executor workers) {
         this.info = info;
@@ -315,7 +317,7 @@ public final class TransmissionReceiver implements AutoCloseable {
      * into the block's decoder (no frame object, no copy but the decoder's own); anything else is decoded as a frame
      * only to tell a well-formed foreign frame from a malformed datagram, which is counted, and is then ignored.
      */
-    private final class Handler extends SimpleChannelInboundHandler<DatagramPacket> {
+    private final class Handler extends SimpleChannelInboundHandler<DatagramPacket> implements FrameDecoder.DataReader {
 
         private final long wireId = DataFrame.wireId(info.transmissionId());
         /** Datagrams in the current read, and consecutive reads that took a whole batch. */
@@ -340,19 +342,19 @@ public final class TransmissionReceiver implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             readDatagrams++;
             ByteBuf buf = packet.content();
-            int start = buf.readerIndex();
-            int len = buf.readableBytes();
-            if (FrameDecoder.isDataFrame(buf)) {
-                int payload = len - WireFormat.DATA_HEADER;
-                if (payload <= 0 || payload > WireFormat.MAX_PAYLOAD) {
-                    dropped.increment();
-                } else if (buf.getUnsignedInt(start + 4) == wireId) {
-                    onSymbol(buf.getUnsignedMedium(start + 8), buf.getUnsignedMedium(start + 11),
-                            buf.getUnsignedShort(start + 14), buf.nioBuffer(start + WireFormat.DATA_HEADER, payload)
-                                    .order(java.nio.ByteOrder.LITTLE_ENDIAN));
-                }
-            } else if (FrameDecoder.decode(buf) == null) {
+            FrameDecoder.DataRead read = FrameDecoder.readData(buf, this);
+            if (read == FrameDecoder.DataRead.MALFORMED
+                    || read == FrameDecoder.DataRead.OTHER && FrameDecoder.decode(buf) == null) {
                 dropped.increment();
+            }
+        }
+
+        @Override
+        public void data(long transmissionId, int block, int symbolId, int weight, ByteBuf buf, int payloadIndex,
+                         int payloadLength) {
+            if (transmissionId == wireId) {
+                onSymbol(block, symbolId, weight,
+                        buf.nioBuffer(payloadIndex, payloadLength).order(java.nio.ByteOrder.LITTLE_ENDIAN));
             }
         }
 
@@ -428,7 +430,7 @@ public final class TransmissionReceiver implements AutoCloseable {
      */
     private void yieldToReceiving() {
         long limit = System.nanoTime() + MAX_VERIFY_DELAY_NANOS;
-        while (System.nanoTime() - backloggedAt < BACKLOG_MEMORY_NANOS && heldBlocks.get() <= MAX_HELD_BLOCKS
+        while (VERIFY_YIELD && System.nanoTime() - backloggedAt < BACKLOG_MEMORY_NANOS && heldBlocks.get() <= MAX_HELD_BLOCKS
                 && System.nanoTime() - limit < 0) {
             // a coarse wait: sixteen receivers on two cores polling finely would spend what verification saves
             java.util.concurrent.locks.LockSupport.parkNanos(BACKLOG_MEMORY_NANOS);

@@ -45,14 +45,45 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
         return dropped.sum();
     }
 
+    /** Takes a data frame read in place (see {@link #readData}). */
+    @FunctionalInterface
+    public interface DataReader {
+        /**
+         * One data frame: its fields, and its payload as bytes {@code payloadIndex..payloadIndex+payloadLength} of
+         * {@code buf}, valid only during the call.
+         */
+        void data(long transmissionId, int block, int symbolId, int weight, ByteBuf buf, int payloadIndex,
+                  int payloadLength);
+    }
+
+    /** What {@link #readData} found in a datagram. */
+    public enum DataRead {
+        /** A well-formed data frame, handed to the reader. */
+        DATA,
+        /** A datagram of this version's data type whose lengths are wrong: malformed. */
+        MALFORMED,
+        /** Not a data frame of this version: for {@link #decode} to judge. */
+        OTHER
+    }
+
     /**
-     * Whether a datagram starts like a data frame of this version (magic, version, type); its lengths are still to be
-     * checked (see {@link #decode}'s rules: a payload of 1 to {@link WireFormat#MAX_PAYLOAD} bytes).
+     * Reads a data frame in place, without a frame object or a copy of its payload (the receiver's hot path), by the
+     * rules {@link #decode} applies to data frames. Does not release.
      */
-    public static boolean isDataFrame(ByteBuf buf) {
+    public static DataRead readData(ByteBuf buf, DataReader reader) {
         int start = buf.readerIndex();
-        return buf.readableBytes() >= 4 && buf.getShort(start) == WireFormat.MAGIC
-                && buf.getByte(start + 2) == WireFormat.VERSION && buf.getByte(start + 3) == WireFormat.TYPE_DATA;
+        int len = buf.readableBytes();
+        if (len < 4 || buf.getShort(start) != WireFormat.MAGIC || buf.getByte(start + 2) != WireFormat.VERSION
+                || buf.getByte(start + 3) != WireFormat.TYPE_DATA) {
+            return DataRead.OTHER;
+        }
+        int payloadLength = len - WireFormat.DATA_HEADER;
+        if (payloadLength <= 0 || payloadLength > WireFormat.MAX_PAYLOAD) {
+            return DataRead.MALFORMED;
+        }
+        reader.data(buf.getUnsignedInt(start + 4), buf.getUnsignedMedium(start + 8), buf.getUnsignedMedium(start + 11),
+                buf.getUnsignedShort(start + 14), buf, start + WireFormat.DATA_HEADER, payloadLength);
+        return DataRead.DATA;
     }
 
     /** Decodes one datagram's bytes, or returns null when they are not a valid frame. Does not release. */
@@ -65,7 +96,7 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
         byte type = buf.getByte(start + 3);
         try {
             return switch (type) {
-                case WireFormat.TYPE_DATA -> decodeData(buf, start, len);
+                case WireFormat.TYPE_DATA -> decodeData(buf);
                 case WireFormat.TYPE_ANNOUNCE -> decodeAnnounce(buf, start, len);
                 case WireFormat.TYPE_FEEDBACK -> decodeFeedback(buf, start, len);
                 default -> null;
@@ -75,18 +106,14 @@ public final class FrameDecoder extends MessageToMessageDecoder<DatagramPacket> 
         }
     }
 
-    private static DataFrame decodeData(ByteBuf buf, int start, int len) {
-        int payloadLength = len - WireFormat.DATA_HEADER;
-        if (payloadLength <= 0 || payloadLength > WireFormat.MAX_PAYLOAD) {
-            return null;
-        }
-        long tx = buf.getUnsignedInt(start + 4);
-        int block = buf.getUnsignedMedium(start + 8);
-        int symbol = buf.getUnsignedMedium(start + 11);
-        int weight = buf.getUnsignedShort(start + 14);
-        byte[] payload = new byte[payloadLength];
-        buf.getBytes(start + WireFormat.DATA_HEADER, payload);
-        return new DataFrame(tx, block, symbol, weight, payload);
+    private static DataFrame decodeData(ByteBuf buf) {
+        DataFrame[] frame = new DataFrame[1];
+        readData(buf, (tx, block, symbol, weight, in, index, length) -> {
+            byte[] payload = new byte[length];
+            in.getBytes(index, payload);
+            frame[0] = new DataFrame(tx, block, symbol, weight, payload);
+        });
+        return frame[0];
     }
 
     private static FeedbackFrame decodeFeedback(ByteBuf buf, int start, int len) {
