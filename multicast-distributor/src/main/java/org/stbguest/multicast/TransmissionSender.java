@@ -140,11 +140,14 @@ public final class TransmissionSender {
         int cycle = 0;
         boolean stopped = false;
         byte[][] source = new byte[plan.blockSymbols()][plan.symbolSize()];
-        // the pass's block and the repair slot's are read into direct buffers kept from one transmission to the next
-        int blockBytes = (int) Math.min(image.size(), (long) plan.blockSymbols() * plan.symbolSize());
+        if (repairScratch == null || repairScratch.length != plan.symbolSize()) {
+            repairScratch = new byte[plan.symbolSize()];
+        }
+        // the pass's block is read into a direct buffer kept from one transmission to the next (the repair slot's
+        // likewise, made when first needed: a carousel without feedback never repairs a passed block)
+        blockBytes = (int) Math.min(image.size(), (long) plan.blockSymbols() * plan.symbolSize());
         if (passBytes == null || passBytes.capacity() < blockBytes) {
             passBytes = ByteBuffer.allocateDirect(blockBytes);
-            repairBytes = ByteBuffer.allocateDirect(blockBytes);
         }
         passBlock = null;
         log.info("event=transmission_started tx={} root={} symbols={} blocks={} repair_ratio={} rate_bps={}",
@@ -336,6 +339,9 @@ public final class TransmissionSender {
                 || repairSource[0].length != plan.symbolSize()) {
             repairSource = new byte[plan.blockSymbols()][plan.symbolSize()];
         }
+        if (repairBytes == null || repairBytes.capacity() < blockBytes) {
+            repairBytes = ByteBuffer.allocateDirect(blockBytes);
+        }
         repair = block(repair, plan, layout, b, image, repairSource, nextId, repairBytes);
         return repair;
     }
@@ -446,6 +452,8 @@ public final class TransmissionSender {
     private byte[][] repairSource;
     private ByteBuffer passBytes;
     private ByteBuffer repairBytes;
+    /** Bytes of the transmission's largest block: what the block buffers must hold. */
+    private int blockBytes;
     private long nextRepairCheck;
     private long repairsDuringPass;
     /** Per block: the runs of symbols sent ({first id, count, first data sequence number}), in sending order. */
@@ -565,9 +573,6 @@ public final class TransmissionSender {
         if (feedback != null && block.b < sentLog.length) {
             // feedback mode only: a carousel without a return path may run for hours, and no report reads the log
             logSent(block.b, id);
-        }
-        if (repairScratch == null || repairScratch.length != plan.symbolSize()) {
-            repairScratch = new byte[plan.symbolSize()];
         }
         int size = WireFormat.DATA_HEADER + block.length(id);
         ByteBuf out = runFor(size, data);
