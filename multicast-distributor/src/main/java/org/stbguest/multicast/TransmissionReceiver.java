@@ -89,6 +89,11 @@ public final class TransmissionReceiver implements AutoCloseable {
     private static final long BACKLOG_MEMORY_NANOS = 2_000_000;
     /** Most complete blocks held while verification waits; past it, chunks are verified even while backlogged. */
     private static final int MAX_HELD_BLOCKS = 3;
+    /**
+     * Silence after which a receiver reports every block it lacks, those it has never seen included: long against
+     * the scheduling pauses of a busy box, short against the sender's wait for reports after its pass (40 windows).
+     */
+    private static final long LONG_QUIET_NANOS = 1_000_000_000L;
     /** Longest one chunk's verification waits for a backlog to clear. */
     private static final long MAX_VERIFY_DELAY_NANOS = 2_000_000_000L;
     /** Whether verification yields to a backlogged socket ({@code stbguest.multicast.verifyYield}, default true). */
@@ -285,9 +290,13 @@ public final class TransmissionReceiver implements AutoCloseable {
         int n = 0;
         // report only what the sender has certainly passed: blocks behind the newest one seen (all of them once the
         // last block has been seen), and quiet for an interval, so symbols still queued in the socket do not count
-        // as lost
-        int reportUpTo = highestBlockSeen == layout.blocks() - 1 ? layout.blocks() : highestBlockSeen;
-        long quietSince = System.nanoTime() - reportIntervalNanos;
+        // as lost; but once nothing at all has come in for a long while (LONG_QUIET), every block not complete,
+        // seen or not: a box that lost the whole tail of the pass (its socket overran) has not seen the last blocks,
+        // and the sender, which has passed them, would otherwise never hear of them
+        long now = System.nanoTime();
+        boolean longQuiet = now - atNanos > Math.max(LONG_QUIET_NANOS, 10 * reportIntervalNanos);
+        int reportUpTo = longQuiet || highestBlockSeen == layout.blocks() - 1 ? layout.blocks() : highestBlockSeen;
+        long quietSince = now - reportIntervalNanos;
         boolean receiving = atNanos > quietSince;
         for (int b = blocksDone.nextClearBit(0); b < reportUpTo; b = blocksDone.nextClearBit(b + 1)) {
             if (lastSymbolNanos[b] > quietSince) {

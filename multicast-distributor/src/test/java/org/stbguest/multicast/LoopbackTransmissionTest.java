@@ -227,6 +227,62 @@ class LoopbackTransmissionTest {
         assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
     }
 
+    /**
+     * A box whose socket overran at the end of the pass: it lost half of the second-last block's sources and every
+     * symbol of the last block, so it has never seen the last block and the second-last is its newest. Nothing comes
+     * in for a long while after the pass; it then reports both, and the sender, still waiting for its reports,
+     * repairs them. Without the long-quiet rule it would never report them and would wait for unicast repair.
+     */
+    @Test
+    void aReceiverThatLostTheWholeTailOfThePassAsksForItOnceQuiet() throws Exception {
+        int symbolSize = 1400;
+        int blockSymbols = 512;
+        byte[] image = new byte[3 * blockSymbols * symbolSize - 999];
+        new Random(12).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(43, dataGroup.getHostAddress(), port, symbolSize, blockSymbols);
+        var aggregator = new FeedbackAggregator(43);
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK, aggregator);
+        var feedback = new TransmissionReceiver.Feedback((java.net.InetSocketAddress) ch.localAddress(), Duration.ofMillis(20));
+        var firstTime = new BitSet();
+        var dropped = new java.util.concurrent.atomic.AtomicInteger();
+        var filter = new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                var p = (io.netty.channel.socket.DatagramPacket) msg;
+                int at = p.content().readerIndex();
+                if (p.content().getByte(at + 3) == org.stbguest.multicast.wire.WireFormat.TYPE_DATA) {
+                    int block = p.content().getUnsignedMedium(at + 8);
+                    int id = p.content().getUnsignedMedium(at + 11);
+                    // the pass's symbols (each id's first arrival) of block 2, and of every other source of block 1
+                    int key = block * (1 << 20) + id;
+                    boolean first = !firstTime.get(key);
+                    firstTime.set(key);
+                    if (first && (block == 2 || block == 1 && id < blockSymbols && id % 2 == 0)) {
+                        dropped.incrementAndGet();
+                        p.release();
+                        return;
+                    }
+                }
+                ctx.fireChannelRead(msg);
+            }
+        };
+        var chunks = new ConcurrentHashMap<Integer, byte[]>();
+        var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                chunks::put, workers, filter, feedback);
+        try {
+            var plan = new TransmissionPlan(43, manifest.rootDigest(), dataGroup, port, controlGroup, port + 1, symbolSize,
+                    blockSymbols, 0, 100_000_000L, 50, Duration.ofSeconds(30)).withFeedback(Duration.ofMillis(100));
+            new TransmissionSender(ch).transmit(plan, ImageSource.of(image), null, aggregator);
+        } finally {
+            ch.close().sync();
+        }
+        receiver.completion().get(5, TimeUnit.SECONDS);
+        receiver.close();
+        assertThat(dropped.get()).as("all of block 2's pass, half of block 1's sources").isGreaterThan(blockSymbols);
+        assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
+    }
+
     @Test
     void aReceiverThatTunesInLateCompletesFromTheCarousel() throws Exception {
         byte[] image = new byte[CHUNK * 6];
