@@ -421,15 +421,7 @@ public final class TransmissionSender {
         /** Computes repair symbol {@code id} into {@code out}. */
         void repair(int id, int weight, byte[] out) {
             if (encoder == null) {
-                int length = (int) (layout.blockEnd(b) - layout.blockStart(b));
-                int symbolSize = plan.symbolSize();
-                for (int j = 0; j < code.k(); j++) {
-                    int from = j * symbolSize;
-                    int len = Math.max(0, Math.min(symbolSize, length - from));
-                    bytes.limit(from + len).position(from);
-                    bytes.get(source[j], 0, len);
-                    java.util.Arrays.fill(source[j], len, symbolSize, (byte) 0);
-                }
+                split(bytes.limit((int) (layout.blockEnd(b) - layout.blockStart(b))), code.k(), source);
                 encoder = code.encoder(b, source);
             }
             encoder.repair(id, weight, out);
@@ -550,17 +542,25 @@ public final class TransmissionSender {
 
     /** Reads block {@code b}'s source symbols with one read, zero-padding past the end of the image. */
     static void readBlock(ImageSource image, BlockLayout layout, int b, byte[][] source) throws IOException {
-        int length = (int) (layout.blockEnd(b) - layout.blockStart(b));
-        byte[] block = new byte[length];
-        if (length > 0) {
-            image.read(layout.blockStart(b), block, length);
-        }
+        ByteBuffer block = ByteBuffer.allocate((int) (layout.blockEnd(b) - layout.blockStart(b)));
+        image.read(layout.blockStart(b), block);
+        split(block.flip(), layout.k(b), source);
+    }
+
+    /**
+     * Cuts a block's bytes (position 0 to limit) into its {@code k} source symbols, zero-padding past the end of the
+     * image; leaves the buffer's position and limit anywhere.
+     */
+    private static void split(ByteBuffer block, int k, byte[][] source) {
+        int length = block.limit();
         int symbolSize = source[0].length;
-        for (int j = 0; j < layout.k(b); j++) {
+        for (int j = 0; j < k; j++) {
             int from = j * symbolSize;
             int len = Math.max(0, Math.min(symbolSize, length - from));
-            System.arraycopy(block, from, source[j], 0, len);
+            block.limit(from + len).position(from);
+            block.get(source[j], 0, len);
             java.util.Arrays.fill(source[j], len, symbolSize, (byte) 0);
+            block.limit(length);
         }
     }
 

@@ -195,22 +195,7 @@ class LoopbackTransmissionTest {
         DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK, aggregator);
         var feedback = new TransmissionReceiver.Feedback((java.net.InetSocketAddress) ch.localAddress(), Duration.ofMillis(20));
         var dropped = new java.util.concurrent.atomic.AtomicInteger();
-        var filter = new io.netty.channel.ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-                var p = (io.netty.channel.socket.DatagramPacket) msg;
-                int at = p.content().readerIndex();
-                if (p.content().getByte(at + 3) == org.stbguest.multicast.wire.WireFormat.TYPE_DATA) {
-                    int id = p.content().getUnsignedMedium(at + 11);
-                    if (id < 2 || id >= k && (id - k) % 2 == 1) {
-                        dropped.incrementAndGet();
-                        p.release();
-                        return;
-                    }
-                }
-                ctx.fireChannelRead(msg);
-            }
-        };
+        var filter = dropping((block, id) -> id < 2 || id >= k && (id - k) % 2 == 1, dropped);
         var chunks = new ConcurrentHashMap<Integer, byte[]>();
         var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
                 chunks::put, workers, filter, feedback);
@@ -246,27 +231,13 @@ class LoopbackTransmissionTest {
         var feedback = new TransmissionReceiver.Feedback((java.net.InetSocketAddress) ch.localAddress(), Duration.ofMillis(20));
         var firstTime = new BitSet();
         var dropped = new java.util.concurrent.atomic.AtomicInteger();
-        var filter = new io.netty.channel.ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-                var p = (io.netty.channel.socket.DatagramPacket) msg;
-                int at = p.content().readerIndex();
-                if (p.content().getByte(at + 3) == org.stbguest.multicast.wire.WireFormat.TYPE_DATA) {
-                    int block = p.content().getUnsignedMedium(at + 8);
-                    int id = p.content().getUnsignedMedium(at + 11);
-                    // the pass's symbols (each id's first arrival) of block 2, and of every other source of block 1
-                    int key = block * (1 << 20) + id;
-                    boolean first = !firstTime.get(key);
-                    firstTime.set(key);
-                    if (first && (block == 2 || block == 1 && id < blockSymbols && id % 2 == 0)) {
-                        dropped.incrementAndGet();
-                        p.release();
-                        return;
-                    }
-                }
-                ctx.fireChannelRead(msg);
-            }
-        };
+        var filter = dropping((block, id) -> {
+            // the pass's symbols (each id's first arrival) of block 2, and of every other source of block 1
+            int key = block * (1 << 20) + id;
+            boolean first = !firstTime.get(key);
+            firstTime.set(key);
+            return first && (block == 2 || block == 1 && id < blockSymbols && id % 2 == 0);
+        }, dropped);
         var chunks = new ConcurrentHashMap<Integer, byte[]>();
         var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
                 chunks::put, workers, filter, feedback);
@@ -353,5 +324,30 @@ class LoopbackTransmissionTest {
             assertThat(heard.await(5, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(outcomes).containsExactly("accepted", "accepted", "REPLAYED", "INSUFFICIENT_SIGNATURES");
+    }
+
+    /** Which data symbols a test filter drops, by block and symbol id (called on the receiving thread). */
+    @FunctionalInterface
+    private interface SymbolLoss {
+        boolean drop(int block, int id);
+    }
+
+    /** An inbound filter that drops the data frames {@code loss} picks, counting them in {@code dropped}. */
+    private static io.netty.channel.ChannelInboundHandlerAdapter dropping(SymbolLoss loss,
+                                                                         java.util.concurrent.atomic.AtomicInteger dropped) {
+        return new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                var p = (io.netty.channel.socket.DatagramPacket) msg;
+                int at = p.content().readerIndex();
+                if (p.content().getByte(at + 3) == org.stbguest.multicast.wire.WireFormat.TYPE_DATA
+                        && loss.drop(p.content().getUnsignedMedium(at + 8), p.content().getUnsignedMedium(at + 11))) {
+                    dropped.incrementAndGet();
+                    p.release();
+                    return;
+                }
+                ctx.fireChannelRead(msg);
+            }
+        };
     }
 }

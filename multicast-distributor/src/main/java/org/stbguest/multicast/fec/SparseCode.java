@@ -180,15 +180,7 @@ public final class SparseCode {
 
     /** Copies a symbol (possibly shorter than the symbol size: zero-padded) into {@code dst} at {@code offset}. */
     void toWords(byte[] symbol, long[] dst, int offset) {
-        int len = Math.min(symbol.length, symbolSize);
-        int full = len / 8;
-        for (int i = 0; i < full; i++) {
-            dst[offset + i] = (long) LONGS.get(symbol, i * 8);
-        }
-        java.util.Arrays.fill(dst, offset + full, offset + words, 0L);
-        for (int b = full * 8; b < len; b++) {
-            dst[offset + b / 8] |= (symbol[b] & 0xFFL) << (8 * (b % 8));
-        }
+        toWords(ByteBuffer.wrap(symbol).order(ByteOrder.LITTLE_ENDIAN), dst, offset);
     }
 
     void toBytes(long[] w, byte[] out) {
