@@ -473,25 +473,11 @@ public final class SparseCode {
          * used up.
          */
         private boolean insert(long[] bits) {
-            int w = 0;
-            while (true) {
-                while (w < bitWords && bits[w] == 0) {
-                    w++;
-                }
-                if (w == bitWords) {
-                    return false;
-                }
-                int c = (w << 6) + Long.numberOfTrailingZeros(bits[w]);
-                if (pivotBits[c] == null) {
-                    pivotBits[c] = bits;
-                    rank++;
-                    return true;
-                }
-                long[] p = pivotBits[c];
-                for (int i = w; i < bitWords; i++) {
-                    bits[i] ^= p[i];
-                }
+            if (eliminate(bits, null, pivotBits, null, bitWords) < 0) {
+                return false;
             }
+            rank++;
+            return true;
         }
 
         private void maybeSolve() {
@@ -509,6 +495,38 @@ public final class SparseCode {
             pivotBits = null;
             rowColumns = null;
             rowPayloads = null;
+        }
+    }
+
+    /**
+     * Gaussian elimination of one row: reduces {@code bits} (and {@code payload}, when not null) by the pivot rows of
+     * its lowest bits until it has a bit with no pivot, whose pivot it becomes (that column is returned), or no bit is
+     * left (-1: it depended on the pivots). Pivot rows have no bits below their own column.
+     */
+    static int eliminate(long[] bits, long[] payload, long[][] pivotBits, long[][] pivotPayload, int bitWords) {
+        int w = 0;
+        while (true) {
+            while (w < bitWords && bits[w] == 0) {
+                w++;
+            }
+            if (w == bitWords) {
+                return -1;
+            }
+            int c = (w << 6) + Long.numberOfTrailingZeros(bits[w]);
+            if (pivotBits[c] == null) {
+                pivotBits[c] = bits;
+                if (payload != null) {
+                    pivotPayload[c] = payload;
+                }
+                return c;
+            }
+            long[] p = pivotBits[c];
+            for (int i = w; i < bitWords; i++) {
+                bits[i] ^= p[i];
+            }
+            if (payload != null) {
+                xor(payload, pivotPayload[c]);
+            }
         }
     }
 
@@ -636,27 +654,8 @@ public final class SparseCode {
             if (used[r]) {
                 continue;
             }
-            long[] bits = inactiveBits[r];
-            long[] payload = rowPayloads.get(r);
-            int w = 0;
-            while (true) {
-                while (w < bitWords && bits[w] == 0) {
-                    w++;
-                }
-                if (w == bitWords) {
-                    throw new IllegalStateException("dependent rows in the inactive system");
-                }
-                int c = (w << 6) + Long.numberOfTrailingZeros(bits[w]);
-                if (pivotBits[c] == null) {
-                    pivotBits[c] = bits;
-                    pivotPayload[c] = payload;
-                    break;
-                }
-                long[] p = pivotBits[c];
-                for (int i = w; i < bitWords; i++) {
-                    bits[i] ^= p[i];
-                }
-                xor(payload, pivotPayload[c]);
+            if (eliminate(inactiveBits[r], rowPayloads.get(r), pivotBits, pivotPayload, bitWords) < 0) {
+                throw new IllegalStateException("dependent rows in the inactive system");
             }
         }
         for (int c = u - 1; c >= 0; c--) {
