@@ -52,10 +52,14 @@ public final class FleetSim {
             return m - rank;
         }
 
+        /** Sources XORed out of the rows this receiver took in: its decoding work, in symbol additions. */
+        long xors;
+
         void receive(int[] row, int weight, double loss) {
             if (random.nextDouble() < loss || rank == m) {
                 return;
             }
+            xors += weight;
             long[] bits = new long[words];
             for (int i = 0; i < weight; i++) {
                 int s = row[i];
@@ -95,6 +99,7 @@ public final class FleetSim {
         int k = args.length > 4 ? Integer.parseInt(args[4]) : 16384;
         long t0 = System.nanoTime();
         long sent = 0;
+        long xors = 0;
         int maxRounds = 0;
         SplittableRandom seeds = new SplittableRandom(seed);
         for (int b = 0; b < blocks; b++) {
@@ -125,6 +130,9 @@ public final class FleetSim {
                 });
             }
             maxRounds = Math.max(maxRounds, rounds);
+            for (Receiver r : fleet) {
+                xors += r.xors;
+            }
             System.out.printf("block %d: sent so far %.4f symbols per source symbol, %d rounds%n", b,
                     (double) sent / ((long) k * (b + 1)), rounds);
         }
@@ -132,6 +140,8 @@ public final class FleetSim {
         System.out.printf("receivers=%d loss=%.1f%% k=%d blocks=%d symbols_per_source=%.4f most_rounds=%d seconds=%.1f%n",
                 receivers, loss * 100, k, blocks, (double) sent / ((long) k * blocks), maxRounds,
                 (System.nanoTime() - t0) / 1e9);
+        System.out.printf("decoding: %.2f symbol additions per source symbol at a receiver (mean)%n",
+                (double) xors / ((double) k * blocks * receivers));
         System.out.printf("SENT_PER_FILE=%.3f%n", perFile);
     }
 }

@@ -43,6 +43,25 @@ public final class ReceiverWarmUp {
      */
     public static long run(TransmissionInfo shape, double loss, int rounds, Executor workers)
             throws IOException, InterruptedException, ExecutionException, TimeoutException {
+        EventLoopGroup receiving = MulticastChannels.newEventLoopGroup(1);
+        EventLoopGroup sending = MulticastChannels.newEventLoopGroup(1);
+        try {
+            return run(shape, loss, rounds, workers, receiving, sending);
+        } finally {
+            receiving.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            sending.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /**
+     * As {@link #run(TransmissionInfo, double, int, Executor)}, on the caller's event loops, which the real transfer
+     * then uses too. A process should warm up on the threads it will transfer on: Netty keeps per-thread state (the
+     * thread-local map, buffer caches, recyclers), and the code compiled for warm threads is thrown away when a fresh
+     * event loop thread takes those paths for the first time. Measured on a lab receiver: the JIT spent 0.37-0.39 s
+     * during the real transfer when it ran on a new event loop, 0.04-0.23 s on the warm one.
+     */
+    public static long run(TransmissionInfo shape, double loss, int rounds, Executor workers, EventLoopGroup receiving,
+            EventLoopGroup sending) throws IOException, InterruptedException, ExecutionException, TimeoutException {
         int k = shape.blockSymbols();
         // a block and a half, with a short last symbol: the sender moves on to a second block and repairs the first
         // while it sends the second, as in a real image of many blocks
@@ -54,8 +73,6 @@ public final class ReceiverWarmUp {
         Manifest manifest = ImageChunker.chunk(new ByteArrayInputStream(image), new ImageChunker.ImageInfo("warm-up", 1,
                 0, Set.of("warm-up"), ImageChunker.DEFAULT_CHUNK_SIZE), Long.MAX_VALUE, (i, d, b, l) -> { });
         Inet4Address group = (Inet4Address) InetAddress.getByName("239.255.77.77");
-        EventLoopGroup receiving = MulticastChannels.newEventLoopGroup(1);
-        EventLoopGroup sending = MulticastChannels.newEventLoopGroup(1);
         long symbols = 0;
         try (ImageSource source = ImageSource.of(Files.write(file, image))) {
             for (int round = 0; round < rounds; round++) {
@@ -88,8 +105,6 @@ public final class ReceiverWarmUp {
             }
         } finally {
             Files.deleteIfExists(file);
-            receiving.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            sending.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
         return symbols;
     }

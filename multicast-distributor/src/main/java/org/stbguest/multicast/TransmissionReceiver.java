@@ -59,6 +59,8 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final BlockCode.Decoder[] decoders;
     /** Complete blocks some unfinished chunk still needs: their decoders, which no longer change. */
     private final BlockCode.Decoder[] doneBlocks;
+    /** A finished decoder's memory, for the next block's decoder (event loop only). */
+    private long[] spareMemory;
     private final BitSet blocksDone = new BitSet();
     private final long[] lastSymbolNanos;
     private int highestBlockSeen = -1;
@@ -396,7 +398,8 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
         BlockCode.Decoder d = decoders[b];
         if (d == null) {
-            d = BlockCode.of(info.blockSymbols(), k, info.symbolSize()).decoder(b);
+            d = BlockCode.of(info.blockSymbols(), k, info.symbolSize()).decoder(b, spareMemory);
+            spareMemory = null;
             decoders[b] = d;
         }
         if (!d.add(id, weight, symbol)) {
@@ -509,7 +512,7 @@ public final class TransmissionReceiver implements AutoCloseable {
                 needed |= !isChunkDone(other);
             }
             if (!needed) {
-                release(b);
+                recycle(b);
             }
         }
     }
@@ -519,6 +522,21 @@ public final class TransmissionReceiver implements AutoCloseable {
         if (doneBlocks[b] != null) {
             doneBlocks[b] = null;
             heldBlocks.decrementAndGet();
+        }
+    }
+
+    /**
+     * Lets go of complete block {@code b}'s decoder and keeps its memory for the next block's decoder: only once every
+     * chunk overlapping the block has been copied out, so no worker reads it any more.
+     */
+    private void recycle(int b) {
+        BlockCode.Decoder d = doneBlocks[b];
+        release(b);
+        if (d != null) {
+            long[] memory = d.release();
+            if (memory != null) {
+                spareMemory = memory;
+            }
         }
     }
 

@@ -50,6 +50,14 @@ public interface BlockCode {
     /** A decoder of block {@code block}. */
     Decoder decoder(int block);
 
+    /**
+     * A decoder of block {@code block} that may take over {@code memory}: what {@link Decoder#release()} gave back
+     * from an earlier decoder (null: none). Memory of the wrong size, or a code with no use for it, is left alone.
+     */
+    default Decoder decoder(int block, long[] memory) {
+        return decoder(block);
+    }
+
     /** Makes repair symbols of one block. Not thread-safe. */
     interface Encoder {
         void repair(int id, int weight, byte[] out);
@@ -84,6 +92,15 @@ public interface BlockCode {
          * once it has been handed over (through an executor, say).
          */
         void copyTo(long from, byte[] dst, int dstOff, int len);
+
+        /**
+         * Gives up the decoder's working memory for a later decoder ({@link BlockCode#decoder(int, long[])}), or null
+         * where it has none worth keeping. The decoder must not be used afterwards, nor any copy still be reading from
+         * it: a receiver releases a block once every chunk that overlaps it has been copied out.
+         */
+        default long[] release() {
+            return null;
+        }
     }
 
     /** Copies {@code n} bytes of one symbol, from byte {@code within} of it, to {@code dst} at {@code dstOff}. */
@@ -214,7 +231,12 @@ public interface BlockCode {
 
         @Override
         public Decoder decoder(int block) {
-            SparseCode.Decoder d = code.decoder(block);
+            return decoder(block, null);
+        }
+
+        @Override
+        public Decoder decoder(int block, long[] memory) {
+            SparseCode.Decoder d = code.decoder(block, memory);
             return new Decoder() {
                 @Override
                 public boolean add(int id, int weight, java.nio.ByteBuffer symbol) {
@@ -239,6 +261,11 @@ public interface BlockCode {
                 @Override
                 public void copyTo(long from, byte[] dst, int dstOff, int len) {
                     d.copyTo(from, dst, dstOff, len);
+                }
+
+                @Override
+                public long[] release() {
+                    return d.release();
                 }
             };
         }

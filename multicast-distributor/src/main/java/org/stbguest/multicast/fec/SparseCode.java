@@ -230,7 +230,18 @@ public final class SparseCode {
 
     /** A decoder for block {@code block}. */
     public Decoder decoder(int block) {
-        return new Decoder(block);
+        return new Decoder(block, null);
+    }
+
+    /**
+     * A decoder for block {@code block} whose store is {@code memory} when that is the size this code needs (a store
+     * that {@link Decoder#release()} gave back), else one of its own. A receiver that reuses stores allocates one
+     * block's worth once instead of once per block (23 MiB at k = 16384), which the garbage collector would otherwise
+     * copy about while the block is live. The old contents need no clearing: every source slot is written before a
+     * decoder is complete, and none is read before it is written.
+     */
+    public Decoder decoder(int block, long[] memory) {
+        return new Decoder(block, memory != null && memory.length == k * words ? memory : null);
     }
 
     /**
@@ -264,9 +275,12 @@ public final class SparseCode {
         private List<int[]> rowColumns;
         private List<long[]> rowPayloads;
         private boolean complete;
+        /** Its store given up ({@link #release()}): it takes and gives nothing any more. */
+        private boolean released;
 
-        private Decoder(int block) {
+        private Decoder(int block, long[] store) {
             this.block = block;
+            this.store = store;
         }
 
         /**
@@ -283,7 +297,7 @@ public final class SparseCode {
          * straight into the decoder's store.
          */
         public boolean add(int id, int weight, java.nio.ByteBuffer symbol) {
-            if (complete || id < 0 || symbol.remaining() > symbolSize) {
+            if (complete || released || id < 0 || symbol.remaining() > symbolSize) {
                 return false;
             }
             if (id < k) {
@@ -330,9 +344,26 @@ public final class SparseCode {
             return true;
         }
 
+        /**
+         * Gives up the store (null if there is none) for a later decoder of this code's shape; this decoder is done
+         * with: it takes no more symbols and copies nothing out.
+         */
+        public long[] release() {
+            long[] s = store;
+            store = null;
+            released = true;
+            complete = false;
+            pivotBits = null;
+            rowColumns = null;
+            rowPayloads = null;
+            pendingRows = null;
+            pendingPayloads = null;
+            return s;
+        }
+
         /** Independent symbols still needed before the block can be rebuilt: the deficit a receiver reports. */
         public int deficit() {
-            if (complete) {
+            if (complete || released) {
                 return 0;
             }
             if (columnOf == null) {
@@ -349,7 +380,8 @@ public final class SparseCode {
         /** The k source symbols, each {@code symbolSize} bytes (zero-padded); only once complete. */
         public byte[][] decode() {
             if (!complete) {
-                throw new IllegalStateException("block needs " + deficit() + " more symbol(s)");
+                throw new IllegalStateException(released ? "decoder released"
+                        : "block needs " + deficit() + " more symbol(s)");
             }
             byte[][] out = new byte[k][symbolSize];
             for (int i = 0; i < k; i++) {
@@ -364,7 +396,8 @@ public final class SparseCode {
          */
         public void copyTo(long from, byte[] dst, int dstOff, int len) {
             if (!complete) {
-                throw new IllegalStateException("block needs " + deficit() + " more symbol(s)");
+                throw new IllegalStateException(released ? "decoder released"
+                        : "block needs " + deficit() + " more symbol(s)");
             }
             if (from < 0 || len < 0 || from + len > (long) k * symbolSize) {
                 throw new IndexOutOfBoundsException("bytes " + from + "+" + len + " of a block of " + k + " symbols");

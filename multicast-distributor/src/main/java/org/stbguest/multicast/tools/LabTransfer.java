@@ -83,7 +83,7 @@ public final class LabTransfer {
             var info = new TransmissionInfo(1, a[3], Integer.parseInt(a[4]), SYMBOL_SIZE, BLOCK_SYMBOLS);
             if (WARM_UP) {
                 long t0 = System.nanoTime();
-                warmUp(info, workers);
+                warmUp(info, workers, loops, null); // on the event loop the transfer uses
                 settle();
                 System.out.printf("WARMED_UP ms=%d%n", (System.nanoTime() - t0) / 1_000_000);
             }
@@ -96,6 +96,7 @@ public final class LabTransfer {
                 }
             }, workers, null, feedback);
             long cpuAtReady = cpuNanos();
+            long jitAtReady = jitMillis();
             System.out.println("READY transport=" + MulticastChannels.transport());
             System.out.flush();
             // wait; every 10 s without completion, say where the receiver stands
@@ -111,6 +112,7 @@ public final class LabTransfer {
             r.close();
             System.out.println("DONE " + r.symbolsReceived());
             System.out.printf("TRANSFER_CPU_S=%.2f%n", (cpuNanos() - cpuAtReady) / 1e9);
+            System.out.printf("TRANSFER_JIT_MS=%d%n", jitMillis() - jitAtReady);
         } finally {
             workers.shutdownNow();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
@@ -118,11 +120,17 @@ public final class LabTransfer {
     }
 
     /** Best effort: a warm-up that fails (a machine too busy to finish it in time) only leaves the JVM colder. */
-    private static void warmUp(TransmissionInfo shape, java.util.concurrent.ExecutorService workers) {
+    private static void warmUp(TransmissionInfo shape, java.util.concurrent.ExecutorService workers,
+            EventLoopGroup receiving, EventLoopGroup sending) {
+        // the side this process does not take in the real transfer gets an event loop of its own, for the warm-up only
+        EventLoopGroup other = MulticastChannels.newEventLoopGroup(1);
         try {
-            ReceiverWarmUp.run(shape, 0.05, WARM_UP_ROUNDS, workers);
+            ReceiverWarmUp.run(shape, 0.05, WARM_UP_ROUNDS, workers, receiving != null ? receiving : other,
+                    sending != null ? sending : other);
         } catch (Exception e) {
             System.out.println("WARM_UP_INCOMPLETE " + e);
+        } finally {
+            other.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
@@ -141,6 +149,12 @@ public final class LabTransfer {
             }
             before = now;
         }
+    }
+
+    /** Time the JIT compilers have spent so far (0 where the JVM does not say). */
+    private static long jitMillis() {
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** CPU time of this process so far (all threads, user and system). */
@@ -208,7 +222,8 @@ public final class LabTransfer {
                 if (WARM_UP) {
                     var workers = Executors.newSingleThreadExecutor();
                     try {
-                        warmUp(new TransmissionInfo(1, a[4], 1, SYMBOL_SIZE, BLOCK_SYMBOLS), workers);
+                        // sending on the event loop the transfer uses
+                        warmUp(new TransmissionInfo(1, a[4], 1, SYMBOL_SIZE, BLOCK_SYMBOLS), workers, null, loop);
                     } finally {
                         workers.shutdownNow();
                     }
@@ -222,8 +237,10 @@ public final class LabTransfer {
                 }
             }
             long cpuAtStart = cpuNanos();
+            long jitAtStart = jitMillis();
             var result = new TransmissionSender(ch).transmit(plan, image, null, aggregator);
             System.out.printf("TRANSFER_CPU_S=%.2f%n", (cpuNanos() - cpuAtStart) / 1e9);
+            System.out.printf("TRANSFER_JIT_MS=%d%n", jitMillis() - jitAtStart);
             System.out.println("SENT " + result.bytesSent() + " packets=" + result.packets() + " receivers="
                     + aggregator.receivers() + " complete=" + aggregator.completeReceivers());
         } finally {

@@ -70,6 +70,43 @@ class SparseCodeTest {
         return rowsUsed;
     }
 
+    /**
+     * A decoder that takes over a finished decoder's store (full of another block's bytes) rebuilds its own block
+     * exactly, under loss; the decoder that gave its store up takes no more symbols and copies nothing out; a store of
+     * the wrong size is not taken.
+     */
+    @Property(tries = 30)
+    void aDecoderRebuildsItsBlockInAStoreAnotherDecoderGaveUp(@ForAll @IntRange(min = 1, max = 800) int k,
+                                                              @ForAll @IntRange(min = 0, max = 30) int lossPercent,
+                                                              @ForAll long seed) {
+        int t = 40;
+        var code = new SparseCode(k, t);
+        byte[][] first = Blocks.random(k, t, seed);
+        var earlier = code.decoder(0);
+        for (int i = 0; i < k; i++) {
+            earlier.add(i, 0, first[i]);
+        }
+        assertThat(earlier.complete()).isTrue();
+        long[] store = earlier.release();
+        assertThat(store).isNotNull();
+        assertThat(earlier.add(0, 0, first[0])).as("a released decoder takes nothing").isFalse();
+        assertThatThrownBy(() -> earlier.copyTo(0, new byte[1], 0, 1)).isInstanceOf(IllegalStateException.class);
+
+        byte[][] source = Blocks.random(k, t, ~seed);
+        Random random = new Random(seed);
+        var decoder = code.decoder(1, store);
+        for (int i = 0; i < k; i++) {
+            if (random.nextInt(100) >= lossPercent) {
+                decoder.add(i, 0, source[i]);
+            }
+        }
+        feedRounds(code, code.prepare(source), decoder, 1, k);
+        assertThat(decoder.complete()).isTrue();
+        assertThat(decoder.decode()).isDeepEqualTo(source);
+        assertThat(decoder.release()).as("the store it was given").isSameAs(store);
+        assertThat(code.decoder(2, new long[store.length + 1]).release()).as("a store of the wrong size").isNull();
+    }
+
     /** The sample jqwik found: every source of a 3-symbol block lost; even-weight rows could never rebuild it. */
     @Test
     void aBlockWhoseSourcesWereAllLostIsRebuiltFromRowsAlone() {
