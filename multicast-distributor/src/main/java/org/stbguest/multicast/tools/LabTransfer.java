@@ -127,6 +127,12 @@ public final class LabTransfer {
         try {
             ReceiverWarmUp.run(shape, 0.05, WARM_UP_ROUNDS, workers, receiving != null ? receiving : other,
                     sending != null ? sending : other);
+            // and two more once the compile queue has drained: while it is long, the JIT raises the call counts a
+            // method needs for its last tier, so the busiest methods of the rounds above (the read loop that takes
+            // 32 datagrams per call) were still short of it and got compiled during the measured transfer instead
+            settle();
+            ReceiverWarmUp.run(shape, 0.05, 2, workers, receiving != null ? receiving : other,
+                    sending != null ? sending : other);
         } catch (Exception e) {
             System.out.println("WARM_UP_INCOMPLETE " + e);
         } finally {
