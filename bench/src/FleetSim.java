@@ -18,6 +18,8 @@ public final class FleetSim {
 
     static final int SYMBOL = 1456;
     static final int FRAME = SYMBOL + 16 + 8 + 20 + 14;
+    /** -Dsim.tailExtra=false: a small deficit gets exactly its size in rows (the rule before 2026-11-21). */
+    static final boolean TAIL_EXTRA = Boolean.parseBoolean(System.getProperty("sim.tailExtra", "true"));
 
     /** One receiver's view of one block: which sources it lost, and its echelon rows over them. */
     static final class Receiver {
@@ -100,6 +102,7 @@ public final class FleetSim {
         long t0 = System.nanoTime();
         long sent = 0;
         long xors = 0;
+        long totalRounds = 0;
         int maxRounds = 0;
         SplittableRandom seeds = new SplittableRandom(seed);
         for (int b = 0; b < blocks; b++) {
@@ -116,13 +119,15 @@ public final class FleetSim {
                     break;
                 }
                 rounds++;
-                int weight = SparseCode.weightFor(k, deficit);
-                int[][] rows = new int[deficit][weight];
+                int batch = TAIL_EXTRA ? SparseCode.batchFor(deficit) : deficit;
+                int weight = SparseCode.weightFor(k, batch);
+                int[][] rows = new int[batch][weight];
                 BitSet scratch = new BitSet(k);
-                for (int j = 0; j < deficit; j++) {
+                for (int j = 0; j < batch; j++) {
                     SparseCode.row(k, b, nextId++, weight, rows[j], scratch);
                 }
-                sent += deficit;
+                sent += batch;
+                totalRounds++;
                 IntStream.range(0, receivers).parallel().forEach(r -> {
                     for (int[] row : rows) {
                         fleet[r].receive(row, weight, loss);
@@ -140,6 +145,7 @@ public final class FleetSim {
         System.out.printf("receivers=%d loss=%.1f%% k=%d blocks=%d symbols_per_source=%.4f most_rounds=%d seconds=%.1f%n",
                 receivers, loss * 100, k, blocks, (double) sent / ((long) k * blocks), maxRounds,
                 (System.nanoTime() - t0) / 1e9);
+        System.out.printf("rounds: %.2f per block (mean)%n", (double) totalRounds / blocks);
         System.out.printf("decoding: %.2f symbol additions per source symbol at a receiver (mean)%n",
                 (double) xors / ((double) k * blocks * receivers));
         System.out.printf("SENT_PER_FILE=%.3f%n", perFile);

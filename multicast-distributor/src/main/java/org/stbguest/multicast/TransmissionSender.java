@@ -314,7 +314,7 @@ public final class TransmissionSender {
                 sendRound(block, j, 0, deadline);
             }
         } else {
-            int count = deficit + (int) Math.ceil(deficit * plan.repairRatio());
+            int count = code.batchFor(deficit) + (int) Math.ceil(deficit * plan.repairRatio());
             int weight = code.weightFor(count);
             for (int i = 0; i < count; i++) {
                 sendRound(block, block.takeNextId(), weight, deadline);

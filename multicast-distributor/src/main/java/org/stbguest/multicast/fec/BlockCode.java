@@ -28,6 +28,14 @@ public interface BlockCode {
     /** The row weight to put on the wire for a batch of {@code batch} repair symbols (0 where the code has none). */
     int weightFor(int batch);
 
+    /**
+     * Repair symbols to send for a largest reported deficit of {@code deficit} (before a plan's proactive share): the
+     * deficit, where any symbols will do (an MDS code).
+     */
+    default int batchFor(int deficit) {
+        return deficit;
+    }
+
     /** The repair id after {@code id}: ids wrap where the code has only so many. */
     int nextId(int id);
 
@@ -210,6 +218,11 @@ public interface BlockCode {
         @Override
         public int weightFor(int batch) {
             return SparseCode.weightFor(code.k(), batch);
+        }
+
+        @Override
+        public int batchFor(int deficit) {
+            return SparseCode.batchFor(deficit);
         }
 
         @Override

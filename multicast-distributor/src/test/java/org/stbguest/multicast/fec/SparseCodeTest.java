@@ -339,6 +339,18 @@ class SparseCodeTest {
 
     private static final int[] GOLDEN = {66, 50, 71, 20, 68};
 
+    /** A last few missing symbols are answered with three rows more; a Reed-Solomon deficit with itself. */
+    @Test
+    void aFewLastMissingSymbolsGetThreeRowsMore() {
+        assertThat(SparseCode.batchFor(0)).isZero();
+        assertThat(SparseCode.batchFor(1)).isEqualTo(4);
+        assertThat(SparseCode.batchFor(4)).isEqualTo(7);
+        assertThat(SparseCode.batchFor(5)).isEqualTo(5);
+        assertThat(SparseCode.batchFor(900)).isEqualTo(900);
+        assertThat(BlockCode.of(1024, 1024, 100).batchFor(2)).isEqualTo(5);
+        assertThat(BlockCode.of(64, 64, 100).batchFor(2)).as("any two symbols rebuild an MDS block").isEqualTo(2);
+    }
+
     @Test
     void weightsAimAtTheDeficitAndStayInRange() {
         assertThat(SparseCode.weightFor(16384, 820)).as("about 8 of 820 missing sources per row, odd").isEqualTo(161);
