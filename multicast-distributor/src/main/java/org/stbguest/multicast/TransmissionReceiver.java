@@ -70,6 +70,8 @@ public final class TransmissionReceiver implements AutoCloseable {
      * for an interval (then everything sent is in or lost, and the deficit is taken as it is).
      */
     private int atBlock = -1;
+    /** Whether the last read from the data socket emptied it (fewer datagrams than one batch). */
+    private boolean lastReadDrained = true;
     private int atId = -1;
     private long atNanos;
     private long reportIntervalNanos;
@@ -295,11 +297,19 @@ public final class TransmissionReceiver implements AutoCloseable {
         // as lost; but once nothing at all has come in for a long while (LONG_QUIET), every block not complete,
         // seen or not: a box that lost the whole tail of the pass (its socket overran) has not seen the last blocks,
         // and the sender, which has passed them, would otherwise never hear of them
+        //
+        // Quiet means the last read emptied the socket, too: on a box whose cores are busy the event loop can be off
+        // the CPU for longer than an interval with datagrams queued for it, and a deficit taken as it is would count
+        // them as lost, and the sender would send that many again for nothing (the suspected cause of a run of sixteen
+        // boxes on two cores where the sender answered a deficit of 1,859 symbols, 1.4% of the image, for the last block
+        // right after the pass). While the socket may hold more, the report carries the position, and the sender
+        // counts what it sent after it as on its way.
         long now = System.nanoTime();
-        boolean longQuiet = now - atNanos > Math.max(LONG_QUIET_NANOS, 10 * reportIntervalNanos);
+        long longQuietNanos = Math.max(LONG_QUIET_NANOS, 10 * reportIntervalNanos);
+        boolean longQuiet = now - atNanos > longQuietNanos;
         int reportUpTo = longQuiet || highestBlockSeen == layout.blocks() - 1 ? layout.blocks() : highestBlockSeen;
         long quietSince = now - reportIntervalNanos;
-        boolean receiving = atNanos > quietSince;
+        boolean receiving = receiving(now, atNanos, reportIntervalNanos, longQuietNanos, lastReadDrained);
         for (int b = blocksDone.nextClearBit(0); b < reportUpTo; b = blocksDone.nextClearBit(b + 1)) {
             if (lastSymbolNanos[b] > quietSince) {
                 continue;
@@ -314,6 +324,17 @@ public final class TransmissionReceiver implements AutoCloseable {
         if (n > 0) {
             send(out, sender, receiving, blocks, deficits, n);
         }
+    }
+
+    /**
+     * Whether a report should carry the box's position (symbols the sender sent after it are on their way): while
+     * symbols are coming in ({@code lastSymbol} within an interval), and while the last read did not empty the socket,
+     * up to a long quiet (a loop off the CPU for that long is not believed: a last read that happened to fill a batch
+     * exactly must not keep a box "receiving" for ever).
+     */
+    static boolean receiving(long now, long lastSymbol, long intervalNanos, long longQuietNanos,
+                             boolean lastReadDrained) {
+        return now - lastSymbol < intervalNanos || !lastReadDrained && now - lastSymbol <= longQuietNanos;
     }
 
     private void send(DatagramChannel out, java.net.InetSocketAddress sender, boolean receiving, int[] blocks,
@@ -338,6 +359,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             // a read takes at most one batch of datagrams (recvmmsg); batch after batch means the socket has a queue
+            lastReadDrained = readDatagrams < MulticastChannels.DATAGRAMS_PER_READ;
             if (readDatagrams >= MulticastChannels.DATAGRAMS_PER_READ) {
                 if (++fullReads >= BACKLOG_READS) {
                     backloggedAt = System.nanoTime();
