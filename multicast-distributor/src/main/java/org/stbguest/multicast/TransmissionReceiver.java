@@ -70,10 +70,10 @@ public final class TransmissionReceiver implements AutoCloseable {
      * for an interval (then everything sent is in or lost, and the deficit is taken as it is).
      */
     private int atBlock = -1;
-    /** Whether the last read from the data socket emptied it (fewer datagrams than one batch). */
-    private boolean lastReadDrained = true;
     private int atId = -1;
     private long atNanos;
+    /** Whether the last read from the data socket emptied it (fewer datagrams than one batch). */
+    private boolean lastReadDrained = true;
     private long reportIntervalNanos;
     private final int[] chunkBlocksMissing;
     private final BitSet chunksPending = new BitSet();
