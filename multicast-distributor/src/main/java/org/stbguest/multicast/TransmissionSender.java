@@ -212,8 +212,11 @@ public final class TransmissionSender {
                 quiet = 0;
                 round++;
                 if (log.isDebugEnabled()) {
-                    log.debug("event=feedback_round tx={} round={} blocks={} symbols={} deficits={}", plan.transmissionId(),
-                            round, need.size(), need.values().stream().mapToInt(Integer::intValue).sum(),
+                    // deficit_total: what the boxes asked for; the symbols sent add the small-deficit rows and the
+                    // proactive share
+                    log.debug("event=feedback_round tx={} round={} blocks={} deficit_total={} deficits={}",
+                            plan.transmissionId(), round, need.size(),
+                            need.values().stream().mapToInt(Integer::intValue).sum(),
                             need.size() <= 16 ? need : "(" + need.size() + " blocks)");
                 }
                 for (var e : need.entrySet()) {
