@@ -360,7 +360,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         public void channelReadComplete(ChannelHandlerContext ctx) {
             // a read takes at most one batch of datagrams (recvmmsg); batch after batch means the socket has a queue
             lastReadDrained = readDatagrams < MulticastChannels.DATAGRAMS_PER_READ;
-            if (readDatagrams >= MulticastChannels.DATAGRAMS_PER_READ) {
+            if (!lastReadDrained) {
                 if (++fullReads >= BACKLOG_READS) {
                     backloggedAt = System.nanoTime();
                 }

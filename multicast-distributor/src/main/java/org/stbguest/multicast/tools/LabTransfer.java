@@ -124,15 +124,15 @@ public final class LabTransfer {
             EventLoopGroup receiving, EventLoopGroup sending) {
         // the side this process does not take in the real transfer gets an event loop of its own, for the warm-up only
         EventLoopGroup other = MulticastChannels.newEventLoopGroup(1);
+        EventLoopGroup rx = receiving != null ? receiving : other;
+        EventLoopGroup tx = sending != null ? sending : other;
         try {
-            ReceiverWarmUp.run(shape, 0.05, WARM_UP_ROUNDS, workers, receiving != null ? receiving : other,
-                    sending != null ? sending : other);
+            ReceiverWarmUp.run(shape, 0.05, WARM_UP_ROUNDS, workers, rx, tx);
             // and two more once the compile queue has drained: while it is long, the JIT raises the call counts a
             // method needs for its last tier, so the busiest methods of the rounds above (the read loop that takes
             // 32 datagrams per call) were still short of it and got compiled during the measured transfer instead
             settle();
-            ReceiverWarmUp.run(shape, 0.05, 2, workers, receiving != null ? receiving : other,
-                    sending != null ? sending : other);
+            ReceiverWarmUp.run(shape, 0.05, 2, workers, rx, tx);
         } catch (Exception e) {
             System.out.println("WARM_UP_INCOMPLETE " + e);
         } finally {
