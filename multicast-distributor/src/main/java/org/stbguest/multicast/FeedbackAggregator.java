@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.stbguest.multicast.wire.FeedbackFrame;
 import org.stbguest.multicast.wire.Frame;
 
@@ -28,6 +30,8 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
     public interface InFlight {
         int sentAfter(int block, int atBlock, int atId);
     }
+
+    private static final Logger log = LoggerFactory.getLogger(FeedbackAggregator.class);
 
     private final long transmissionId;
     /** Per block, per receiver: {deficit, atBlock, atId} of its latest report. */
@@ -93,9 +97,22 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
             return 0;
         }
         int most = 0;
-        for (int[] r : byReceiver.values()) {
+        int mostReported = 0;
+        int mostComing = 0;
+        int mostReceiver = -1;
+        for (var e : byReceiver.entrySet()) {
+            int[] r = e.getValue();
             int coming = inFlight == null || r[1] < 0 ? 0 : inFlight.sentAfter(block, r[1], r[2]);
-            most = Math.max(most, r[0] - coming);
+            if (r[0] - coming > most) {
+                most = r[0] - coming;
+                mostReported = r[0];
+                mostComing = coming;
+                mostReceiver = e.getKey();
+            }
+        }
+        if (most > 0 && log.isDebugEnabled()) {
+            log.debug("event=deficit_taken tx={} block={} receiver={} reported={} in_flight={} reports={}",
+                    transmissionId, block, mostReceiver, mostReported, mostComing, byReceiver.size());
         }
         return most;
     }

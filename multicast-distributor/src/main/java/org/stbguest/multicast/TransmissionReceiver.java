@@ -74,6 +74,8 @@ public final class TransmissionReceiver implements AutoCloseable {
     private long atNanos;
     /** Whether the last read from the data socket emptied it (fewer datagrams than one batch). */
     private boolean lastReadDrained = true;
+    /** A report without a position has been put off until the loop has polled its socket once (event loop only). */
+    private boolean reportPutOff;
     private long reportIntervalNanos;
     private final int[] chunkBlocksMissing;
     private final BitSet chunksPending = new BitSet();
@@ -186,6 +188,11 @@ public final class TransmissionReceiver implements AutoCloseable {
     }
 
     /** Completes when every chunk is verified and in the sink; fails if the sink fails. */
+    /** The thread that owns this receiver's state: its channel's event loop (tests run work there). */
+    Executor eventLoop() {
+        return loop;
+    }
+
     public CompletableFuture<Void> completion() {
         return done;
     }
@@ -263,7 +270,7 @@ public final class TransmissionReceiver implements AutoCloseable {
      * A periodic task that throws is cancelled without a word, and a receiver that stops reporting is left behind by
      * the sender: an exception here is logged, and the next interval reports again.
      */
-    private void reportSafely(java.net.InetSocketAddress sender) {
+    void reportSafely(java.net.InetSocketAddress sender) { // package-private: tests report at a moment they choose
         try {
             report(sender);
         } catch (RuntimeException e) {
@@ -310,6 +317,16 @@ public final class TransmissionReceiver implements AutoCloseable {
         int reportUpTo = longQuiet || highestBlockSeen == layout.blocks() - 1 ? layout.blocks() : highestBlockSeen;
         long quietSince = now - reportIntervalNanos;
         boolean receiving = receiving(now, atNanos, reportIntervalNanos, longQuietNanos, lastReadDrained);
+        if (!receiving && !reportPutOff && loop instanceof io.netty.channel.EventLoop eventLoop) {
+            // The loop may have been busy past an interval (a block's decode, or off the CPU) while datagrams queued
+            // behind its last read, which emptied the socket then: the deficit would count them as lost. A scheduled
+            // task runs only after the loop's next poll of its sockets, so the report waits for one read of whatever
+            // has queued (and then carries the position, if anything had), at the cost of one poll when nothing had.
+            reportPutOff = true;
+            eventLoop.schedule(() -> reportSafely(sender), 0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return;
+        }
+        reportPutOff = false;
         for (int b = blocksDone.nextClearBit(0); b < reportUpTo; b = blocksDone.nextClearBit(b + 1)) {
             if (lastSymbolNanos[b] > quietSince) {
                 continue;

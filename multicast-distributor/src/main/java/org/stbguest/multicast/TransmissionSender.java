@@ -295,6 +295,8 @@ public final class TransmissionSender {
                 int deficit = feedback.take(b, this::sentAfter);
                 if (deficit > 0) {
                     long before = packets;
+                    log.debug("event=feedback_round_in_pass tx={} block={} deficit={} passing_block={}",
+                            plan.transmissionId(), b, deficit, passed);
                     sendRepairs(b, deficit, deadline);
                     repairsDuringPass += packets - before;
                 }

@@ -254,6 +254,118 @@ class LoopbackTransmissionTest {
         assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
     }
 
+    /**
+     * A box's event loop was busy past a report interval (a block's decode, or off the CPU) while the rest of a block
+     * queued in its socket behind a read that had emptied it. Its next report must not take what queued as lost: the
+     * report waits for the loop's next poll of the socket. Without that it would say, without a position, that block
+     * 0 still lacks 100 symbols, and the sender would send them again.
+     */
+    @Test
+    void aReportAfterABusySpellCountsWhatQueuedMeanwhile() throws Exception {
+        int symbolSize = 1400;
+        int k = 512;
+        byte[] image = new byte[3 * k * symbolSize];
+        new Random(13).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(44, dataGroup.getHostAddress(), port, symbolSize, k);
+        var reports = new CopyOnWriteArrayList<org.stbguest.multicast.wire.FeedbackFrame>();
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK,
+                new io.netty.channel.SimpleChannelInboundHandler<org.stbguest.multicast.wire.Frame>() {
+                    @Override
+                    protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx,
+                                                org.stbguest.multicast.wire.Frame f) {
+                        if (f instanceof org.stbguest.multicast.wire.FeedbackFrame report) {
+                            reports.add(report);
+                        }
+                    }
+                });
+        // a second socket on the group: once it has a datagram, the kernel has queued it for the receiver too
+        EventLoopGroup witnessLoop = MulticastChannels.newEventLoopGroup(1);
+        var witnessed = new java.util.concurrent.atomic.AtomicInteger();
+        DatagramChannel witness = MulticastChannels.openReceiver(witnessLoop, MulticastSettings.LOOPBACK, dataGroup,
+                port, new org.stbguest.multicast.wire.FrameDecoder(),
+                new io.netty.channel.SimpleChannelInboundHandler<org.stbguest.multicast.wire.Frame>() {
+                    @Override
+                    protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx,
+                                                org.stbguest.multicast.wire.Frame f) {
+                        witnessed.incrementAndGet();
+                    }
+                });
+        Duration interval = Duration.ofMillis(20);
+        var sender = (java.net.InetSocketAddress) ch.localAddress();
+        var chunks = new ConcurrentHashMap<Integer, byte[]>();
+        var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                chunks::put, workers, null, new TransmissionReceiver.Feedback(sender, interval));
+        try {
+            // block 0 without its last 100 sources, then block 1's first: block 0 is behind the newest block seen
+            for (int id = 0; id < k - 100; id++) {
+                sendSource(ch, 44, image, symbolSize, k, 0, id);
+            }
+            sendSource(ch, 44, image, symbolSize, k, 1, 0);
+            awaitCondition(() -> reports.stream().anyMatch(r -> deficitOf(r, 0) == 100), "block 0 reported short 100");
+
+            var spell = new java.util.concurrent.CompletableFuture<Void>();
+            receiver.eventLoop().execute(() -> { // the loop is busy while the rest of block 0 queues in its socket
+                try {
+                    int before = witnessed.get();
+                    for (int id = k - 100; id < k; id++) {
+                        sendSource(ch, 44, image, symbolSize, k, 0, id);
+                    }
+                    long queued = System.nanoTime();
+                    awaitCondition(() -> witnessed.get() >= before + 100, "the witness has the 100 sources");
+                    awaitCondition(() -> System.nanoTime() - queued > 2 * interval.toNanos(), "two intervals");
+                    reports.clear();
+                    receiver.reportSafely(sender); // the report the busy spell had put off
+                    spell.complete(null);
+                } catch (Exception | AssertionError e) {
+                    spell.completeExceptionally(e);
+                }
+            });
+            spell.get(10, TimeUnit.SECONDS);
+            // block 2's first symbol makes block 1 due for a report: once that arrives, so has any about block 0
+            sendSource(ch, 44, image, symbolSize, k, 2, 0);
+            awaitCondition(() -> reports.stream().anyMatch(r -> deficitOf(r, 1) > 0), "block 1 reported");
+            assertThat(reports).as("no report takes the queued symbols as lost")
+                    .noneMatch(r -> r.atBlock() < 0 && deficitOf(r, 0) > 0);
+            awaitCondition(() -> chunks.keySet().containsAll(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)),
+                    "block 0's chunks verified from the queued symbols");
+        } finally {
+            receiver.close();
+            witness.close().sync();
+            ch.close().sync();
+            witnessLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** Sends source symbol {@code id} of block {@code block} to the data group, as a sender would. */
+    private void sendSource(DatagramChannel ch, long tx, byte[] image, int symbolSize, int k, int block, int id)
+            throws InterruptedException {
+        int from = (block * k + id) * symbolSize;
+        byte[] payload = java.util.Arrays.copyOfRange(image, from, from + symbolSize);
+        ch.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(
+                new org.stbguest.multicast.wire.DataFrame(tx, block, id, 0, payload),
+                new java.net.InetSocketAddress(dataGroup, port))).sync();
+    }
+
+    private static int deficitOf(org.stbguest.multicast.wire.FeedbackFrame report, int block) {
+        for (int i = 0; i < report.blocks().length; i++) {
+            if (report.blocks()[i] == block) {
+                return report.deficits()[i];
+            }
+        }
+        return 0;
+    }
+
+    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        }
+    }
+
     @Test
     void aReceiverThatTunesInLateCompletesFromTheCarousel() throws Exception {
         byte[] image = new byte[CHUNK * 6];
