@@ -40,6 +40,8 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
     private final Map<Integer, Long> acceptAfter = new HashMap<>();
     private final Set<Integer> receivers = new HashSet<>();
     private final Set<Integer> complete = new HashSet<>();
+    /** Per receiver: {block, id, when (nanoTime)} of the newest position it reported. */
+    private final Map<Integer, long[]> positions = new HashMap<>();
     private long reports;
 
     public FeedbackAggregator(long transmissionId) {
@@ -58,9 +60,13 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
             receivers.add(f.receiverId());
             if (f.complete()) {
                 complete.add(f.receiverId());
+                positions.remove(f.receiverId());
                 return;
             }
             complete.remove(f.receiverId());
+            if (f.atBlock() >= 0) {
+                positions.put(f.receiverId(), new long[] {f.atBlock(), f.atId(), now});
+            }
             for (int i = 0; i < f.blocks().length; i++) {
                 int b = f.blocks()[i];
                 Long after = acceptAfter.get(b);
@@ -115,6 +121,20 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
                     transmissionId, block, mostReceiver, mostReported, mostComing, byReceiver.size());
         }
         return most;
+    }
+
+    /**
+     * The positions ({block, id}) receivers reported at or after {@code sinceNanos} ({@link System#nanoTime()}): where
+     * the boxes that are behind stand (a box that keeps up sends no progress reports, and its last position ages out).
+     */
+    public synchronized java.util.List<int[]> positionsSince(long sinceNanos) {
+        var out = new java.util.ArrayList<int[]>();
+        for (long[] p : positions.values()) {
+            if (p[2] - sinceNanos >= 0) {
+                out.add(new int[] {(int) p[0], (int) p[1]});
+            }
+        }
+        return out;
     }
 
     /** Receivers heard from, and how many of them last said they are complete. */

@@ -52,7 +52,7 @@ public final class TransmissionReceiver implements AutoCloseable {
      */
     private final AtomicInteger heldBlocks = new AtomicInteger();
     /** When the receiving thread last found its socket backlogged (nanoTime; see Handler#channelReadComplete). */
-    private volatile long backloggedAt = System.nanoTime() - BACKLOG_MEMORY_NANOS;
+    private volatile long backloggedAt = System.nanoTime() - (1L << 62); // never, so far
     /** Datagrams on the data group that were not well-formed frames. */
     private final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
     // event-loop confined
@@ -287,7 +287,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         if (done.isDone()) {
             if (finalReports-- > 0) {
                 out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(new FeedbackFrame(
-                        info.transmissionId(), receiverId, atBlock, atId, new int[0], new int[0]), sender));
+                        info.transmissionId(), receiverId, new int[0], new int[0]), sender));
             } else {
                 reportsDone.complete(null);
                 if (reporting != null) {
@@ -340,6 +340,11 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
         if (n > 0) {
             send(out, sender, receiving, blocks, deficits, n);
+        } else if (receiving && now - backloggedAt < reportIntervalNanos) {
+            // behind: its socket has had a queue within the interval. The position alone tells the sender how far
+            // behind, and it holds back rather than overrun this box's socket (flow control); a box that keeps up
+            // says nothing, so a fleet of any size costs the sender only its slow boxes' reports
+            send(out, sender, true, blocks, deficits, 0);
         }
     }
 

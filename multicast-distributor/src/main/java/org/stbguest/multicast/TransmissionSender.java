@@ -61,14 +61,28 @@ public final class TransmissionSender {
 
     /** How often the pass looks for passed blocks whose repair is due (feedback mode). */
     private static final long REPAIR_CHECK_NANOS = 5_000_000;
+    /** How often a sender held by flow control looks again. */
+    private static final long HOLD_POLL_NANOS = 200_000;
+    /**
+     * Flow control's window, in data symbols: how far the pass may get ahead of the slowest box that says it is
+     * behind ({@code stbguest.multicast.flowWindow}, default 8192, about 12 MB; 0 turns it off). It must stay below
+     * what a box's socket buffer holds (the agent asks for 32 MiB) less what the sender sends in a report interval.
+     */
+    static final int DEFAULT_FLOW_WINDOW = Integer.getInteger("stbguest.multicast.flowWindow", 8192);
+    private int flowWindow = DEFAULT_FLOW_WINDOW;
+    /** This transmission's flow-control holds, and the time they took. */
+    private long holds;
+    private long heldNanos;
 
     /**
      * What a finished transmission did.
      *
      * @param repairsDuringPass repair symbols sent for earlier blocks while the first pass was still going (feedback
      *                          mode)
+     * @param flowHolds         times the pass waited for a box that said it was behind (flow control)
      */
-    public record Result(int cycles, long packets, long bytesSent, boolean stoppedByCaller, long repairsDuringPass) {
+    public record Result(int cycles, long packets, long bytesSent, boolean stoppedByCaller, long repairsDuringPass,
+                         long flowHolds) {
     }
 
     public TransmissionSender(DatagramChannel channel) {
@@ -80,6 +94,15 @@ public final class TransmissionSender {
         this.channel = channel;
         this.sentBytes = sentBytes;
         this.segmentation = MulticastChannels.segmentationOffload(channel);
+    }
+
+    /** Sets the flow-control window in data symbols (0: off); see {@link #DEFAULT_FLOW_WINDOW}. */
+    public TransmissionSender withFlowWindow(int symbols) {
+        if (symbols < 0) {
+            throw new IllegalArgumentException("flow window must be >= 0, got " + symbols);
+        }
+        this.flowWindow = symbols;
+        return this;
     }
 
     /**
@@ -131,6 +154,8 @@ public final class TransmissionSender {
         passed = 0;
         repair = null;
         repairsDuringPass = 0;
+        holds = 0;
+        heldNanos = 0;
         nextRepairCheck = System.nanoTime();
         long deadline = System.nanoTime() + plan.maxDuration().toNanos();
         nanosPerByte = 8e9 / plan.rateBitsPerSecond();
@@ -179,9 +204,11 @@ public final class TransmissionSender {
         }
         flushRun(); // the pass is out before the first feedback window opens
         long passNanos = System.nanoTime() - passStart;
-        log.info("event=pass_ended tx={} packets={} payload_bytes={} seconds={} payload_mib_s={} repairs_during_pass={}",
+        log.info("event=pass_ended tx={} packets={} payload_bytes={} seconds={} payload_mib_s={} repairs_during_pass={}"
+                        + " flow_holds={} flow_held_s={}",
                 plan.transmissionId(), packets, bytes - 28 * packets, String.format("%.3f", passNanos / 1e9),
-                String.format("%.1f", (bytes - 28 * packets) / 1048576.0 / (passNanos / 1e9)), repairsDuringPass);
+                String.format("%.1f", (bytes - 28 * packets) / 1048576.0 / (passNanos / 1e9)), repairsDuringPass,
+                holds, String.format("%.3f", heldNanos / 1e9));
         if (plan.feedback() && feedback != null && !stopped) {
             int quiet = 0;
             int round = 0;
@@ -230,7 +257,7 @@ public final class TransmissionSender {
         this.image = null;
         repair = null;
         passBlock = null;
-        return new Result(cycle, packets, bytes, stopped, repairsDuringPass);
+        return new Result(cycle, packets, bytes, stopped, repairsDuringPass, holds);
     }
 
     private static final int CYCLE_SENT = 0;
@@ -259,6 +286,7 @@ public final class TransmissionSender {
                 }
                 if ((packets & 31) == 0) {
                     repairPassedBlocks(deadline);
+                    holdForSlowest(deadline);
                 }
             }
         }
@@ -272,6 +300,7 @@ public final class TransmissionSender {
             }
             if ((packets & 31) == 0) {
                 repairPassedBlocks(deadline);
+                holdForSlowest(deadline);
             }
         }
         return CYCLE_SENT;
@@ -518,22 +547,15 @@ public final class TransmissionSender {
      * this sender sent (no discount).
      */
     int sentAfter(int b, int atBlock, int atId) {
-        if (atBlock >= sentLog.length || b >= sentLog.length || sentLog[atBlock] == null || sentLog[b] == null) {
+        if (b >= sentLog.length || sentLog[b] == null) {
             return 0;
         }
-        long at = -1;
-        var runs = sentLog[atBlock];
-        for (int i = runs.size() - 1; i >= 0 && at < 0; i--) { // the newest run that holds it (sources may go twice)
-            long[] r = runs.get(i);
-            if (atId >= r[0] && atId < r[0] + r[1]) {
-                at = r[2] + (atId - r[0]);
-            }
-        }
+        long at = sequenceOf(atBlock, atId);
         if (at < 0) {
             return 0;
         }
         long after = 0;
-        runs = sentLog[b];
+        var runs = sentLog[b];
         for (int i = runs.size() - 1; i >= 0; i--) {
             long[] r = runs.get(i);
             long lastSeq = r[2] + r[1] - 1;
@@ -543,6 +565,60 @@ public final class TransmissionSender {
             after += Math.min(r[1], lastSeq - at);
         }
         return (int) Math.min(Integer.MAX_VALUE, after);
+    }
+
+    /**
+     * The data sequence number symbol {@code id} of block {@code block} last went out with, or -1 when this sender
+     * has not sent it.
+     */
+    long sequenceOf(int block, int id) {
+        if (block < 0 || block >= sentLog.length || sentLog[block] == null) {
+            return -1;
+        }
+        var runs = sentLog[block];
+        for (int i = runs.size() - 1; i >= 0; i--) { // the newest run that holds it (sources may go twice)
+            long[] r = runs.get(i);
+            if (id >= r[0] && id < r[0] + r[1]) {
+                return r[2] + (id - r[0]);
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Flow control, in feedback mode: while a box that says it is behind (a progress report, or any report with its
+     * position, within the last feedback window) has not taken in the symbol {@link #flowWindow} data symbols back,
+     * waits for it, so that the pass does not overrun its socket; boxes that keep up send no such reports and hold
+     * nothing. Bounded by the deadline; a box that stops reporting stops holding the sender a window later.
+     */
+    private void holdForSlowest(long deadline) throws InterruptedException {
+        if (feedback == null || flowWindow <= 0) {
+            return;
+        }
+        long held = 0;
+        while (true) {
+            long now = System.nanoTime();
+            long slowest = Long.MAX_VALUE;
+            for (int[] p : feedback.positionsSince(now - plan.feedbackWindow().toNanos())) {
+                long seq = sequenceOf(p[0], p[1]);
+                if (seq >= 0) {
+                    slowest = Math.min(slowest, seq);
+                }
+            }
+            if (slowest == Long.MAX_VALUE || dataSeq - slowest <= flowWindow || now - deadline >= 0) {
+                if (held > 0) {
+                    holds++;
+                    heldNanos += now - held;
+                    next = Math.max(next, now); // pacing does not make up for the time held
+                }
+                return;
+            }
+            if (held == 0) {
+                held = now;
+                flushRun(); // what is queued goes out while the sender waits
+            }
+            LockSupport.parkNanos(HOLD_POLL_NANOS);
+        }
     }
 
     /** Reads block {@code b}'s source symbols with one read, zero-padding past the end of the image. */

@@ -65,4 +65,20 @@ class FeedbackAggregatorTest {
         assertThat(aggregator.receivers()).isEqualTo(2);
         assertThat(aggregator.completeReceivers()).isEqualTo(1);
     }
+
+    @Test
+    void progressReportsTellWhereTheBoxesThatAreBehindStandUntilTheyAreComplete() {
+        long before = System.nanoTime();
+        channel.writeInbound(new FeedbackFrame(9, 1, 2, 300, new int[0], new int[0])); // behind, nothing to ask for
+        report(2, 0, 4, 3, 10);
+        report(3, 1, 4, -1, -1); // no position: says nothing about where it stands
+        assertThat(aggregator.positionsSince(before)).extracting(p -> p[0] + ":" + p[1])
+                .containsExactlyInAnyOrder("2:300", "3:10");
+        assertThat(aggregator.completeReceivers()).as("a progress report is not \"complete\"").isZero();
+        assertThat(aggregator.take(2)).as("and asks for nothing").isZero();
+        assertThat(aggregator.positionsSince(System.nanoTime() + 1)).as("older than asked for").isEmpty();
+        channel.writeInbound(new FeedbackFrame(9, 1, new int[0], new int[0]));
+        assertThat(aggregator.positionsSince(before)).extracting(p -> p[0] + ":" + p[1]).containsExactly("3:10");
+        assertThat(aggregator.completeReceivers()).isEqualTo(1);
+    }
 }

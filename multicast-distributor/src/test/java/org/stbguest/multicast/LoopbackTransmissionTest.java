@@ -255,6 +255,51 @@ class LoopbackTransmissionTest {
     }
 
     /**
+     * Flow control: a box that consumes slowly (each datagram costs it 40 us) says it is behind, with its position,
+     * and the pass waits for it rather than overrun its socket (whose buffer, on a machine with Linux's default
+     * limits, holds a few hundred datagrams): the sender holds, and nothing is lost to an overflow, so the repairs
+     * stay few.
+     */
+    @Test
+    void theSenderHoldsForABoxThatSaysItIsBehind() throws Exception {
+        int symbolSize = 1400;
+        int k = 512;
+        byte[] image = new byte[4 * k * symbolSize - 777];
+        new Random(14).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(45, dataGroup.getHostAddress(), port, symbolSize, k);
+        var aggregator = new FeedbackAggregator(45);
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK, aggregator);
+        var feedback = new TransmissionReceiver.Feedback((java.net.InetSocketAddress) ch.localAddress(), Duration.ofMillis(5));
+        var slow = new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                long until = System.nanoTime() + 40_000; // a box short of CPU: work per datagram, not a sleep
+                while (System.nanoTime() - until < 0) {
+                    Thread.onSpinWait();
+                }
+                ctx.fireChannelRead(msg);
+            }
+        };
+        var chunks = new ConcurrentHashMap<Integer, byte[]>();
+        var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                chunks::put, workers, slow, feedback);
+        TransmissionSender.Result result;
+        try {
+            var plan = new TransmissionPlan(45, manifest.rootDigest(), dataGroup, port, controlGroup, port + 1,
+                    symbolSize, k, 0, 10_000_000_000L, 50, Duration.ofSeconds(30)).withFeedback(Duration.ofMillis(60));
+            result = new TransmissionSender(ch).withFlowWindow(64).transmit(plan, ImageSource.of(image), null, aggregator);
+        } finally {
+            ch.close().sync();
+        }
+        receiver.completion().get(10, TimeUnit.SECONDS);
+        receiver.close();
+        assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
+        assertThat(result.flowHolds()).as("the unpaced pass waited for the slow box").isPositive();
+        assertThat((double) result.bytesSent() / image.length).as("no overrun to repair").isLessThan(1.1);
+    }
+
+    /**
      * A box's event loop was busy past a report interval (a block's decode, or off the CPU) while the rest of a block
      * queued in its socket behind a read that had emptied it. Its next report must not take what queued as lost: the
      * report waits for the loop's next poll of the socket. Without that it would say, without a position, that block

@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * A receiver's report to the sender, by unicast: for some source blocks, how many more symbols it needs (not which:
- * any fresh symbol of the block will do). An empty report says "I have everything". {@code receiverId} is a random
+ * any fresh symbol of the block will do). A report without entries and without a position says "I have everything";
+ * one without entries but with a position is a progress report (see {@link #progress()}). {@code receiverId} is a random
  * number per receiver, so the sender can count who has finished. {@code atBlock}/{@code atId} name the newest symbol
  * of the transmission the receiver had taken in when it wrote the report (-1/-1: none): the sender knows what it
  * sent after that symbol, which is still on its way to this receiver (a box short of CPU reads its socket late) and
@@ -38,9 +39,17 @@ public record FeedbackFrame(long transmissionId, int receiverId, int atBlock, in
         this(transmissionId, receiverId, -1, -1, blocks, deficits);
     }
 
-    /** Whether this receiver reports that it has every block. */
+    /** Whether this receiver reports that it has every block: no entries and no position. */
     public boolean complete() {
-        return blocks.length == 0;
+        return blocks.length == 0 && atBlock < 0;
+    }
+
+    /**
+     * Whether this is a progress report: no entries, only the position of a receiver that is behind (its socket has a
+     * queue), so that the sender does not get further ahead of it than its window.
+     */
+    public boolean progress() {
+        return blocks.length == 0 && atBlock >= 0;
     }
 
     @Override

@@ -6,7 +6,7 @@ public final class WireFormat {
     /** "ST": first two bytes of every datagram. */
     public static final short MAGIC = 0x5354;
     /** The wire format version this code speaks. */
-    public static final byte VERSION = 3;
+    public static final byte VERSION = 4;
     /** Frame type of {@link DataFrame}. */
     public static final byte TYPE_DATA = 1;
     /** Frame type of {@link AnnounceFrame}. */

@@ -52,6 +52,20 @@ class FrameCodecTest {
         assertRoundTrip(new FeedbackFrame(5, 0x7abc, 17, 16_383, new int[] {0, 17, 4000}, new int[] {3, 1, 64}));
         assertRoundTrip(new FeedbackFrame(5, 0x7abc, WireFormat.POSITION_NONE - 1, 0, new int[] {1}, new int[] {2}));
         assertRoundTrip(new FeedbackFrame(5, 1, new int[0], new int[0]));
+        assertRoundTrip(new FeedbackFrame(5, 1, 3, 700, new int[0], new int[0]));
+    }
+
+    @Test
+    void anEmptyReportIsCompleteWithoutAPositionAndProgressWithOne() {
+        var complete = new FeedbackFrame(5, 1, new int[0], new int[0]);
+        var progress = new FeedbackFrame(5, 1, 3, 700, new int[0], new int[0]);
+        var deficits = new FeedbackFrame(5, 1, 3, 700, new int[] {2}, new int[] {9});
+        assertThat(complete.complete()).isTrue();
+        assertThat(complete.progress()).isFalse();
+        assertThat(progress.complete()).as("a box that is behind has not finished").isFalse();
+        assertThat(progress.progress()).isTrue();
+        assertThat(deficits.complete()).isFalse();
+        assertThat(deficits.progress()).isFalse();
     }
 
     @Test
