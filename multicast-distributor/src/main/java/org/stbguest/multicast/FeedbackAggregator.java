@@ -40,7 +40,7 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
     private final Map<Integer, Long> acceptAfter = new HashMap<>();
     private final Set<Integer> receivers = new HashSet<>();
     private final Set<Integer> complete = new HashSet<>();
-    /** Per receiver: {block, id, when (nanoTime)} of the newest position it reported. */
+    /** Per receiver that says it is behind: {block, id, when (nanoTime)} of its newest progress report. */
     private final Map<Integer, long[]> positions = new HashMap<>();
     private long reports;
 
@@ -64,8 +64,10 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
                 return;
             }
             complete.remove(f.receiverId());
-            if (f.atBlock() >= 0) {
+            if (f.progress()) { // only a box that says it is behind holds the sender (a report of deficits may come
+                // from a box that keeps up, and its position, held for a window, would hold the sender for nothing)
                 positions.put(f.receiverId(), new long[] {f.atBlock(), f.atId(), now});
+                return;
             }
             for (int i = 0; i < f.blocks().length; i++) {
                 int b = f.blocks()[i];
@@ -124,8 +126,9 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
     }
 
     /**
-     * The positions ({block, id}) receivers reported at or after {@code sinceNanos} ({@link System#nanoTime()}): where
-     * the boxes that are behind stand (a box that keeps up sends no progress reports, and its last position ages out).
+     * The positions ({block, id}) of the progress reports that arrived at or after {@code sinceNanos}
+     * ({@link System#nanoTime()}): where the boxes that are behind stand (a box that keeps up sends no progress reports,
+     * and its last position ages out).
      */
     public synchronized java.util.List<int[]> positionsSince(long sinceNanos) {
         var out = new java.util.ArrayList<int[]>();

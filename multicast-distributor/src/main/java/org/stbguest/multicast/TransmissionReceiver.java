@@ -187,12 +187,12 @@ public final class TransmissionReceiver implements AutoCloseable {
         return new ChannelHandler[] {new Handler()};
     }
 
-    /** Completes when every chunk is verified and in the sink; fails if the sink fails. */
     /** The thread that owns this receiver's state: its channel's event loop (tests run work there). */
     Executor eventLoop() {
         return loop;
     }
 
+    /** Completes when every chunk is verified and in the sink; fails if the sink fails. */
     public CompletableFuture<Void> completion() {
         return done;
     }
@@ -340,10 +340,12 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
         if (n > 0) {
             send(out, sender, receiving, blocks, deficits, n);
-        } else if (receiving && now - backloggedAt < reportIntervalNanos) {
-            // behind: its socket has had a queue within the interval. The position alone tells the sender how far
-            // behind, and it holds back rather than overrun this box's socket (flow control); a box that keeps up
-            // says nothing, so a fleet of any size costs the sender only its slow boxes' reports
+        }
+        if (receiving && now - backloggedAt < 2 * reportIntervalNanos) {
+            // behind: its socket has had a queue within the last two intervals (the second: one more report once it
+            // has caught up, whose fresh position lets the sender go on at once). The position tells the sender how
+            // far behind, and it holds back rather than overrun this box's socket (flow control); a box that keeps
+            // up says nothing, so a fleet of any size costs the sender only its slow boxes' progress reports
             send(out, sender, true, blocks, deficits, 0);
         }
     }
