@@ -113,6 +113,10 @@ public final class MulticastChannels {
                 .option(ChannelOption.IP_MULTICAST_TTL, settings.ttl())
                 .option(ChannelOption.IP_MULTICAST_LOOP_DISABLED, false)
                 .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
+                // the boxes' reports come in on this socket: every box that is behind reports every interval, and a
+                // sender busy with the pass (or off a busy CPU) reads them late; Linux's default buffer holds about a
+                // hundred datagrams, and a lost report of deficits costs a block its repair during the pass
+                .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
                 // the sender hands over runs of up to 64 KiB and bounds the runs in flight itself: with Netty's
                 // default marks (32/64 KiB) one queued run would make the channel "unwritable" and stall the sender
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024))
