@@ -131,6 +131,9 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
      * and its last position ages out).
      */
     public synchronized java.util.List<int[]> positionsSince(long sinceNanos) {
+        if (positions.isEmpty()) { // the usual case, asked every 32 datagrams of the pass: nothing to allocate
+            return java.util.List.of();
+        }
         var out = new java.util.ArrayList<int[]>();
         for (long[] p : positions.values()) {
             if (p[2] - sinceNanos >= 0) {

@@ -586,8 +586,8 @@ public final class TransmissionSender {
     }
 
     /**
-     * Flow control, in feedback mode: while a box that says it is behind (a progress report, or any report with its
-     * position, within the last feedback window) has not taken in the symbol {@link #flowWindow} data symbols back,
+     * Flow control, in feedback mode: while a box that says it is behind (a progress report within the last feedback
+     * window) has not taken in the symbol {@link #flowWindow} data symbols back,
      * waits for it, so that the pass does not overrun its socket; boxes that keep up send no such reports and hold
      * nothing. Bounded by the deadline; a box that stops reporting stops holding the sender a window later.
      */
