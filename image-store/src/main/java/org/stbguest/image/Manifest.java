@@ -117,12 +117,52 @@ public record Manifest(
      * @throws ImageVerificationException with {@code TAMPERED_CHUNK} or {@code TRUNCATED} when it does not match
      */
     public void verifyChunk(int index, byte[] data, int offset, int length) {
+        checkLength(index, length);
+        checkDigest(index, Digest.sha256(data, offset, length));
+    }
+
+    /**
+     * Checks several whole chunks against the manifest, chunk {@code indexes[i]} being {@code data[i]}; their SHA-256
+     * digests are computed together ({@link ChunkDigests}), which is several times faster where the CPU has wide
+     * vectors.
+     *
+     * @return for each chunk, {@code null} when it matches, or the {@code TAMPERED_CHUNK} or {@code TRUNCATED} error
+     *         {@link #verifyChunk} would have thrown
+     */
+    public ImageVerificationException[] checkChunks(int[] indexes, byte[][] data) {
+        if (indexes.length != data.length) {
+            throw new IllegalArgumentException(indexes.length + " indexes for " + data.length + " chunks");
+        }
+        ImageVerificationException[] errors = new ImageVerificationException[data.length];
+        for (int i = 0; i < data.length; i++) {
+            try {
+                checkLength(indexes[i], data[i].length);
+            } catch (ImageVerificationException e) {
+                errors[i] = e;
+            }
+        }
+        Digest[] digests = ChunkDigests.sha256(data);
+        for (int i = 0; i < data.length; i++) {
+            if (errors[i] == null) {
+                try {
+                    checkDigest(indexes[i], digests[i]);
+                } catch (ImageVerificationException e) {
+                    errors[i] = e;
+                }
+            }
+        }
+        return errors;
+    }
+
+    private void checkLength(int index, int length) {
         int expectedLength = chunkLength(index);
         if (length != expectedLength) {
             throw new ImageVerificationException(ImageVerificationException.Reason.TRUNCATED,
                     "chunk " + index + " has " + length + " bytes, manifest says " + expectedLength);
         }
-        Digest actual = Digest.sha256(data, offset, length);
+    }
+
+    private void checkDigest(int index, Digest actual) {
         Digest expected = chunkDigests.get(index);
         if (!actual.equals(expected)) {
             throw new ImageVerificationException(ImageVerificationException.Reason.TAMPERED_CHUNK,

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.stbguest.device.api.TransmissionInfo;
+import org.stbguest.image.ChunkDigests;
 import org.stbguest.image.ImageVerificationException;
 import org.stbguest.image.Manifest;
 import org.stbguest.multicast.fec.BlockCode;
@@ -458,23 +459,35 @@ public final class TransmissionReceiver implements AutoCloseable {
             heldBlocks.incrementAndGet();
             decoders[b] = null;
             blocksDone.set(b);
+            java.util.List<Integer> ready = new java.util.ArrayList<>();
             for (int c = firstChunk(b); c <= lastChunk(b); c++) {
                 if (!isChunkDone(c) && !chunksPending.get(c) && --chunkBlocksMissing[c] == 0) {
                     chunksPending.set(c);
-                    int index = c;
-                    BlockCode.Decoder[] parts = java.util.Arrays.copyOfRange(doneBlocks, firstBlock(c), lastBlock(c) + 1);
-                    workers.execute(() -> {
-                        yieldToReceiving();
-                        byte[] chunk;
-                        try {
-                            chunk = assemble(index, parts);
-                        } catch (RuntimeException e) { // a bug, not bad input: fail the transfer, never hang it
-                            done.completeExceptionally(e);
-                            return;
-                        }
-                        verifyAndStore(index, chunk);
-                    });
+                    ready.add(c);
                 }
+            }
+            // verified in batches of about a vector unit's lanes (ChunkDigests hashes a batch's chunks together),
+            // of equal sizes, since a pass costs the same however many of its lanes are used
+            int batches = (ready.size() + ChunkDigests.lanes() - 1) / ChunkDigests.lanes();
+            for (int i = 0; i < batches; i++) {
+                int[] chunks = ready.subList(i * ready.size() / batches, (i + 1) * ready.size() / batches).stream()
+                        .mapToInt(Integer::intValue).toArray();
+                int partsFrom = firstBlock(chunks[0]);
+                BlockCode.Decoder[] parts =
+                        java.util.Arrays.copyOfRange(doneBlocks, partsFrom, lastBlock(chunks[chunks.length - 1]) + 1);
+                workers.execute(() -> {
+                    yieldToReceiving();
+                    byte[][] data = new byte[chunks.length][];
+                    try {
+                        for (int j = 0; j < chunks.length; j++) {
+                            data[j] = assemble(chunks[j], parts, partsFrom);
+                        }
+                    } catch (RuntimeException e) { // a bug, not bad input: fail the transfer, never hang it
+                        done.completeExceptionally(e);
+                        return;
+                    }
+                    verifyAndStore(chunks, data);
+                });
             }
         }
     }
@@ -495,58 +508,69 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
     }
 
-    /** Chunk {@code c}'s bytes, from the complete blocks it overlaps ({@code parts}, from its first block on). */
-    private byte[] assemble(int c, BlockCode.Decoder[] parts) {
+    /** Chunk {@code c}'s bytes, from the complete blocks it overlaps ({@code parts}, block {@code partsFrom} first). */
+    private byte[] assemble(int c, BlockCode.Decoder[] parts, int partsFrom) {
         byte[] chunk = new byte[manifest.chunkLength(c)];
         long chunkStart = (long) c * manifest.chunkSize();
         long chunkEnd = chunkStart + chunk.length;
-        int first = firstBlock(c);
-        for (int b = first; b <= lastBlock(c); b++) {
+        for (int b = firstBlock(c); b <= lastBlock(c); b++) {
             long from = Math.max(chunkStart, layout.blockStart(b));
             long to = Math.min(chunkEnd, layout.blockEnd(b));
             if (from < to) {
-                parts[b - first].copyTo(from - layout.blockStart(b), chunk, (int) (from - chunkStart), (int) (to - from));
+                parts[b - partsFrom].copyTo(from - layout.blockStart(b), chunk, (int) (from - chunkStart), (int) (to - from));
             }
         }
         return chunk;
     }
 
-    private void verifyAndStore(int chunk, byte[] data) {
-        try {
-            manifest.verifyChunk(chunk, data, 0, data.length);
-        } catch (ImageVerificationException e) {
-            rejectedChunks.incrementAndGet();
-            log.warn("event=chunk_rejected tx={} chunk={} reason={}", info.transmissionId(), chunk, e.getMessage());
-            loop.execute(() -> resetChunk(chunk));
-            return;
+    /** Checks a batch of chunks (hashed together), stores those that match and sends the others back for repair. */
+    private void verifyAndStore(int[] chunks, byte[][] data) {
+        ImageVerificationException[] errors = manifest.checkChunks(chunks, data);
+        for (int i = 0; i < chunks.length; i++) {
+            int chunk = chunks[i];
+            if (errors[i] != null) {
+                rejectedChunks.incrementAndGet();
+                log.warn("event=chunk_rejected tx={} chunk={} reason={}", info.transmissionId(), chunk,
+                        errors[i].getMessage());
+                loop.execute(() -> resetChunk(chunk));
+                continue;
+            }
+            try {
+                sink.accept(chunk, data[i]);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+                return;
+            }
+            markChunkDone(chunk);
+            loop.execute(() -> releaseBlocks(chunk));
         }
-        try {
-            sink.accept(chunk, data);
-        } catch (IOException | RuntimeException e) {
-            done.completeExceptionally(e);
-            return;
-        }
-        markChunkDone(chunk);
-        loop.execute(() -> releaseBlocks(chunk));
         if (chunksVerified.get() == chunkBlocksMissing.length) {
             done.complete(null);
         }
     }
 
-    /** A chunk failed verification: forget every block it overlaps and wait for fresh symbols. */
+    /**
+     * A chunk failed verification: forget every block it overlaps and wait for fresh symbols. Every chunk over those
+     * blocks that is waiting (the rejected one included, and any rejected with it from the same forged block) counts
+     * its missing blocks afresh; chunks still being verified are left to their own verdict.
+     */
     private void resetChunk(int c) {
         chunksPending.clear(c);
         for (int b = firstBlock(c); b <= lastBlock(c); b++) {
             if (blocksDone.get(b)) {
                 blocksDone.clear(b);
                 release(b);
-                for (int other = firstChunk(b); other <= lastChunk(b); other++) {
-                    if (!isChunkDone(other) && !chunksPending.get(other)) {
-                        chunkBlocksMissing[other]++;
-                    }
-                }
             }
             decoders[b] = null;
+        }
+        for (int other = firstChunk(firstBlock(c)); other <= lastChunk(lastBlock(c)); other++) {
+            if (!isChunkDone(other) && !chunksPending.get(other)) {
+                int missing = 0;
+                for (int b = firstBlock(other); b <= lastBlock(other); b++) {
+                    missing += blocksDone.get(b) ? 0 : 1;
+                }
+                chunkBlocksMissing[other] = missing;
+            }
         }
     }
 
