@@ -24,20 +24,38 @@ public final class ChunkDigests {
 
     private static final Logger log = LoggerFactory.getLogger(ChunkDigests.class);
 
-    /** Lanes of the vector path in use; 1 when chunks are hashed one at a time. */
-    private static final int LANES = selectLanes(System.getProperty("stbguest.sha256.lanes", "auto"));
+    /** Lanes of the vector path in use; 1 when chunks are hashed one at a time (and from the moment it erred). */
+    private static volatile int lanes = selectLanes(System.getProperty("stbguest.sha256.lanes", "auto"));
 
     private ChunkDigests() {
     }
 
     /** How many chunks one pass of the vector unit hashes: 1 when they are hashed one at a time. */
     public static int lanes() {
-        return LANES;
+        return lanes;
     }
 
     /** SHA-256 of each whole array, in order. */
     public static Digest[] sha256(byte[][] messages) {
-        return sha256(messages, LANES);
+        return sha256(messages, lanes);
+    }
+
+    /**
+     * A digest from the vector path was wrong ({@link MessageDigest} disagreed about a chunk the manifest expects):
+     * from now on chunks are hashed one at a time. A wrong digest can only make a good chunk look bad, never a bad
+     * one good, and {@link Manifest#checkChunks} asks the JDK before rejecting one; this keeps a JIT that miscompiles
+     * the incubating API from making every chunk cost two digests.
+     */
+    static void distrust(String detail) {
+        if (lanes > 1) {
+            lanes = 1;
+            log.warn("event=sha256_one_at_a_time reason=\"the vector path gave a wrong digest: {}\"", detail);
+        }
+    }
+
+    /** Chooses again, as at start-up ({@code setting} as {@code stbguest.sha256.lanes}); for tests. */
+    static void select(String setting) {
+        lanes = selectLanes(setting);
     }
 
     /** The same with {@code lanes} (1: the JDK alone; otherwise {@link VectorSha256#LANES}). */

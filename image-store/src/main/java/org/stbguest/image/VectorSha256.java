@@ -38,7 +38,17 @@ final class VectorSha256 {
     private static final int[] H0 = {
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     private VectorSha256() {
+    }
+
+    /** One thread's working arrays. */
+    private static final class Scratch {
+        final int[] state = new int[8 * LANES];
+        final int[] w = new int[64 * LANES];
+        /** Each lane's last one or two blocks: the message's tail and the padding. */
+        final byte[][] last = new byte[LANES][128];
     }
 
     /**
@@ -59,12 +69,14 @@ final class VectorSha256 {
             }
         }
         // state and message schedule, word-major: word j of lane m at [j * LANES + m]; vectors stay in locals and
-        // arrays of ints, never in arrays of vectors, so that the compiler keeps them in registers
-        int[] state = new int[8 * LANES];
+        // arrays of ints, never in arrays of vectors, so that the compiler keeps them in registers. The arrays are
+        // the thread's own, reused
+        Scratch scratch = SCRATCH.get();
+        int[] state = scratch.state;
         for (int i = 0; i < 8; i++) {
-            IntVector.broadcast(SPECIES, H0[i]).intoArray(state, i * LANES);
+            java.util.Arrays.fill(state, i * LANES, (i + 1) * LANES, H0[i]);
         }
-        int[] w = new int[64 * LANES];
+        int[] w = scratch.w;
         int whole = length & ~63;
         for (int offset = 0; offset < whole; offset += 64) {
             transpose(lane, offset, w);
@@ -73,13 +85,14 @@ final class VectorSha256 {
         // the tail and the padding: 0x80, zeros, the length in bits; one block, or two when the tail leaves no room
         int tail = length - whole;
         int padded = tail < 56 ? 64 : 128;
-        byte[][] last = new byte[LANES][padded];
+        byte[][] last = scratch.last;
         long bits = (long) length * 8;
         for (int m = 0; m < LANES; m++) {
+            java.util.Arrays.fill(last[m], (byte) 0);
             System.arraycopy(lane[m], whole, last[m], 0, tail);
             last[m][tail] = (byte) 0x80;
-            BIG_ENDIAN_INT.set(last[m], padded - 8, (int) (bits >>> 32));
-            BIG_ENDIAN_INT.set(last[m], padded - 4, (int) bits);
+            putInt(last[m], padded - 8, (int) (bits >>> 32));
+            putInt(last[m], padded - 4, (int) bits);
         }
         for (int offset = 0; offset < padded; offset += 64) {
             transpose(last, offset, w);
@@ -88,10 +101,23 @@ final class VectorSha256 {
         for (int m = 0; m < count; m++) {
             byte[] digest = new byte[32];
             for (int i = 0; i < 8; i++) {
-                BIG_ENDIAN_INT.set(digest, 4 * i, state[i * LANES + m]);
+                putInt(digest, 4 * i, state[i * LANES + m]);
             }
             out[from + m] = digest;
         }
+    }
+
+    /**
+     * Big-endian, a byte at a time. Not with a byte-array view {@link VarHandle}: in this class, JDK 17's C2 with the
+     * serial or the parallel collector (not G1) dropped such int-wide stores into the digest's array, allocated just
+     * before, and every digest came out as zeros once compiled (a small method without vectors did not show it;
+     * {@code ChunkDigestsTest#theBatchPathStaysRightOnceCompiledUnderTheSerialCollector} checks it).
+     */
+    private static void putInt(byte[] b, int offset, int v) {
+        b[offset] = (byte) (v >>> 24);
+        b[offset + 1] = (byte) (v >>> 16);
+        b[offset + 2] = (byte) (v >>> 8);
+        b[offset + 3] = (byte) v;
     }
 
     /** The 64-byte block at {@code offset} of every lane into the schedule's first sixteen words, big-endian. */

@@ -90,4 +90,49 @@ class ChunkDigestsTest {
             }
         }
     }
+
+    @Test
+    void aWrongBatchDigestCostsNoGoodChunkAndTurnsTheBatchPathOff() {
+        byte[] image = TestImages.randomBytes(TestImages.CHUNK * 6, 8);
+        Manifest manifest = TestImages.manifestOf(image);
+        List<byte[]> chunks = TestImages.chunksOf(image);
+        int[] indexes = {0, 1, 2, 3, 4, 5};
+        byte[][] data = chunks.toArray(byte[][]::new);
+        data[4] = data[4].clone();
+        data[4][0] ^= 1;
+        try {
+            // a batch digester that is wrong about everything, as a miscompiled vector path was (all zeros)
+            ImageVerificationException[] errors = manifest.checkChunks(indexes, data,
+                    messages -> java.util.Collections.nCopies(messages.length, Digest.ofBytes(new byte[32]))
+                            .toArray(Digest[]::new));
+
+            for (int i = 0; i < indexes.length; i++) {
+                if (i == 4) {
+                    assertThat(errors[i].reason()).isEqualTo(ImageVerificationException.Reason.TAMPERED_CHUNK);
+                } else {
+                    assertThat(errors[i]).as("good chunk %d", i).isNull();
+                }
+            }
+            assertThat(ChunkDigests.lanes()).as("chunks are hashed one at a time from now on").isEqualTo(1);
+        } finally {
+            ChunkDigests.select("auto");
+        }
+    }
+
+    /**
+     * Compiled code is what runs on a box, and boxes run the serial collector (a small machine's default): JDK 17's C2
+     * once gave all-zero digests there and not under G1, this test JVM's collector. So a JVM of its own, serial,
+     * hashes until the vector path is compiled and counts wrong digests.
+     */
+    @Test
+    void theBatchPathStaysRightOnceCompiledUnderTheSerialCollector() throws Exception {
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), ChunkDigestsSoak.class.getName(), "150")
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+        assertThat(output).contains("wrong=0");
+    }
 }
