@@ -36,6 +36,7 @@ import org.stbguest.multicast.wire.FrameDecoder;
 public final class TransmissionReceiver implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TransmissionReceiver.class);
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     private final TransmissionInfo info;
     private final Manifest manifest;
@@ -47,6 +48,8 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final AtomicInteger chunksVerified = new AtomicInteger();
     private final AtomicLong rejectedChunks = new AtomicLong();
     private final AtomicLong symbolsUsed = new AtomicLong();
+    /** CPU time the workers spent checking chunks against the manifest (hashing, mostly). */
+    private final java.util.concurrent.atomic.LongAdder verificationCpuNanos = new java.util.concurrent.atomic.LongAdder();
     /**
      * Complete blocks held for chunks not yet verified (their decoders' stores): verification waits for a backlogged
      * socket only while these are few.
@@ -243,6 +246,11 @@ public final class TransmissionReceiver implements AutoCloseable {
     }
 
     /** Chunks that failed verification and were received again. */
+    /** CPU time spent checking chunks against the manifest so far, in nanoseconds. */
+    public long verificationCpuNanos() {
+        return verificationCpuNanos.sum();
+    }
+
     public long rejectedChunks() {
         return rejectedChunks.get();
     }
@@ -525,7 +533,9 @@ public final class TransmissionReceiver implements AutoCloseable {
 
     /** Checks a batch of chunks (hashed together), stores those that match and sends the others back for repair. */
     private void verifyAndStore(int[] chunks, byte[][] data) {
+        long cpuBefore = THREADS.getCurrentThreadCpuTime();
         ImageVerificationException[] errors = manifest.checkChunks(chunks, data);
+        verificationCpuNanos.add(THREADS.getCurrentThreadCpuTime() - cpuBefore);
         for (int i = 0; i < chunks.length; i++) {
             int chunk = chunks[i];
             if (errors[i] != null) {

@@ -113,6 +113,7 @@ public final class LabTransfer {
             System.out.println("DONE " + r.symbolsReceived());
             System.out.printf("TRANSFER_CPU_S=%.2f%n", (cpuNanos() - cpuAtReady) / 1e9);
             System.out.printf("TRANSFER_JIT_MS=%d%n", jitMillis() - jitAtReady);
+            System.out.printf("VERIFY_CPU_S=%.3f%n", r.verificationCpuNanos() / 1e9);
         } finally {
             workers.shutdownNow();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
