@@ -245,12 +245,12 @@ public final class TransmissionReceiver implements AutoCloseable {
         return missing;
     }
 
-    /** Chunks that failed verification and were received again. */
-    /** CPU time spent checking chunks against the manifest so far, in nanoseconds. */
+    /** CPU time spent checking chunks against the manifest so far, in nanoseconds (0 where the JVM cannot tell). */
     public long verificationCpuNanos() {
         return verificationCpuNanos.sum();
     }
 
+    /** Chunks that failed verification and were received again. */
     public long rejectedChunks() {
         return rejectedChunks.get();
     }
@@ -516,6 +516,10 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
     }
 
+    private static long threadCpuNanos() {
+        return THREADS.isCurrentThreadCpuTimeSupported() ? Math.max(0, THREADS.getCurrentThreadCpuTime()) : 0;
+    }
+
     /** Chunk {@code c}'s bytes, from the complete blocks it overlaps ({@code parts}, block {@code partsFrom} first). */
     private byte[] assemble(int c, BlockCode.Decoder[] parts, int partsFrom) {
         byte[] chunk = new byte[manifest.chunkLength(c)];
@@ -533,9 +537,9 @@ public final class TransmissionReceiver implements AutoCloseable {
 
     /** Checks a batch of chunks (hashed together), stores those that match and sends the others back for repair. */
     private void verifyAndStore(int[] chunks, byte[][] data) {
-        long cpuBefore = THREADS.getCurrentThreadCpuTime();
+        long cpuBefore = threadCpuNanos();
         ImageVerificationException[] errors = manifest.checkChunks(chunks, data);
-        verificationCpuNanos.add(THREADS.getCurrentThreadCpuTime() - cpuBefore);
+        verificationCpuNanos.add(threadCpuNanos() - cpuBefore);
         for (int i = 0; i < chunks.length; i++) {
             int chunk = chunks[i];
             if (errors[i] != null) {
