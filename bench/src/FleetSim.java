@@ -2,16 +2,18 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
+import org.stbguest.multicast.fec.BlockCode;
 import org.stbguest.multicast.fec.SparseCode;
 
 /**
  * Simulated fleet: sender bytes / image size for the feedback protocol with the large-block code, at fleet sizes no
  * machine can host, with loss drawn independently per receiver and packet. The protocol is the real one (all source
  * symbols of a block, then rounds of the largest reported deficit in fresh rows, weight from {@code
- * SparseCode.weightFor}) and so are the rows ({@code SparseCode.row}); each receiver tracks the exact GF(2) rank of
- * what it got over the sources it lost (bits only, no payload), so a dependent row costs what it costs on a real
- * box. Blocks are independent, so a few blocks give the per-file ratio of any image made of such blocks. Bytes are
- * counted as a sender's interface counts them: symbol + 16-byte header + UDP + IPv4 + Ethernet.
+ * SparseCode.weightFor}, with the margin for their loss from {@code BlockCode.withLossMargin}) and so are the
+ * rows ({@code SparseCode.row}); each receiver tracks the exact GF(2) rank of what it got over the sources it lost
+ * (bits only, no payload), so a dependent row costs what it costs on a real box. Blocks are independent, so a few
+ * blocks give the per-file ratio of any image made of such blocks. Bytes are counted as a sender's interface counts
+ * them: symbol + 16-byte header + UDP + IPv4 + Ethernet.
  * Usage: FleetSim RECEIVERS LOSS_PERCENT BLOCKS SEED [K]
  */
 public final class FleetSim {
@@ -20,6 +22,8 @@ public final class FleetSim {
     static final int FRAME = SYMBOL + 16 + 8 + 20 + 14;
     /** -Dsim.tailExtra=false: a small deficit gets exactly its size in rows (the rule before 2026-11-21). */
     static final boolean TAIL_EXTRA = Boolean.parseBoolean(System.getProperty("sim.tailExtra", "true"));
+    /** -Dsim.lossMargin=false: a round sends the rows the neediest box lacks, no margin for their loss (before 2026-11-22). */
+    static final boolean LOSS_MARGIN = Boolean.parseBoolean(System.getProperty("sim.lossMargin", "true"));
 
     /** One receiver's view of one block: which sources it lost, and its echelon rows over them. */
     static final class Receiver {
@@ -113,14 +117,19 @@ public final class FleetSim {
             sent += k;
             int nextId = k;
             int rounds = 0;
+            double blockLoss = -1; // the block's loss rate as the sender estimates it: its neediest box's first deficit
             while (true) {
                 int deficit = Arrays.stream(fleet).mapToInt(Receiver::deficit).max().orElse(0);
                 if (deficit == 0) {
                     break;
                 }
                 rounds++;
-                int batch = TAIL_EXTRA ? SparseCode.batchFor(deficit) : deficit;
-                int weight = SparseCode.weightFor(k, batch);
+                if (blockLoss < 0) {
+                    blockLoss = Math.min(BlockCode.MAX_LOSS_ESTIMATE, (double) deficit / k);
+                }
+                int needed = TAIL_EXTRA ? SparseCode.batchFor(deficit) : deficit;
+                int weight = SparseCode.weightFor(k, needed);
+                int batch = LOSS_MARGIN ? BlockCode.withLossMargin(needed, blockLoss) : needed;
                 int[][] rows = new int[batch][weight];
                 BitSet scratch = new BitSet(k);
                 for (int j = 0; j < batch; j++) {

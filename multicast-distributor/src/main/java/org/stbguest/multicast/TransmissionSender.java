@@ -149,6 +149,8 @@ public final class TransmissionSender {
         this.nextId = nextId;
         this.feedback = plan.feedback() ? feedback : null;
         dueAt = new long[layout.blocks()];
+        lossEstimate = new double[layout.blocks()];
+        java.util.Arrays.fill(lossEstimate, -1);
         sentLog = newLog(layout.blocks());
         dataSeq = 0;
         passed = 0;
@@ -348,8 +350,16 @@ public final class TransmissionSender {
                 sendRound(block, j, 0, deadline);
             }
         } else {
-            int count = code.batchFor(deficit) + (int) Math.ceil(deficit * plan.repairRatio());
-            int weight = code.weightFor(count);
+            // the block's loss rate: what its neediest box lacked of the sources when first asked (as the pass sent
+            // them, plus the proactive share), kept for the block's later rounds
+            if (lossEstimate[b] < 0) {
+                lossEstimate[b] = Math.min(BlockCode.MAX_LOSS_ESTIMATE,
+                        deficit / (code.k() * (1 + plan.repairRatio())));
+            }
+            int rows = code.batchFor(deficit) + (int) Math.ceil(deficit * plan.repairRatio());
+            // the row weight as for the rows the box needs, so each row holds as many of its unknowns as before
+            int weight = code.weightFor(rows);
+            int count = BlockCode.withLossMargin(rows, lossEstimate[b]);
             for (int i = 0; i < count; i++) {
                 sendRound(block, block.takeNextId(), weight, deadline);
             }
@@ -471,6 +481,8 @@ public final class TransmissionSender {
     private FeedbackAggregator feedback;
     /** Per block: when its next repair is due (nanoTime); meaningful for blocks below {@link #passed}. */
     private long[] dueAt;
+    /** Per block: the share of its symbols its neediest box lost, from its first report (-1 before it). */
+    private double[] lossEstimate;
     /** Blocks the first pass has sent. */
     private int passed;
     private Block passBlock;

@@ -352,6 +352,54 @@ class SparseCodeTest {
     }
 
     @Test
+    void aRoundCarriesAMarginForTheLossItWillMeet() {
+        assertThat(BlockCode.withLossMargin(820, 0)).as("no loss, no margin").isEqualTo(820);
+        assertThat(BlockCode.withLossMargin(820, Double.NaN)).as("unknown loss, no margin").isEqualTo(820);
+        assertThat(BlockCode.withLossMargin(0, 0.05)).isZero();
+        // (820 + sqrt(820 * 0.05)) / 0.95 = 869.9
+        assertThat(BlockCode.withLossMargin(820, 0.05)).isEqualTo(870);
+        assertThat(BlockCode.withLossMargin(100, 0.9)).as("a late joiner's share is not a loss rate")
+                .isEqualTo(BlockCode.withLossMargin(100, BlockCode.MAX_LOSS_ESTIMATE));
+    }
+
+    /**
+     * What the margin is for: a box that needs {@code rows} and loses a share of what is sent gets them all in one
+     * round most of the time, where without it the round left it short more often than not.
+     */
+    @Test
+    void withTheMarginOneRoundUsuallySuffices() {
+        var random = new Random(7);
+        for (double loss : new double[] {0.01, 0.05, 0.2}) {
+            for (int rows : new int[] {4, 50, 820}) {
+                int sent = BlockCode.withLossMargin(rows, loss);
+                int enough = 0;
+                int enoughWithout = 0;
+                int trials = 2_000;
+                for (int t = 0; t < trials; t++) {
+                    int got = 0;
+                    for (int i = 0; i < sent; i++) {
+                        if (random.nextDouble() >= loss) {
+                            got++;
+                            if (i == rows - 1 && got == rows) {
+                                enoughWithout++;
+                            }
+                        }
+                    }
+                    if (got >= rows) {
+                        enough++;
+                    }
+                }
+                assertThat(enough).as("%d rows at %.0f%% loss: rounds that sufficed with %d sent", rows, loss * 100,
+                        sent).isGreaterThanOrEqualTo(trials * 80 / 100);
+                if (rows * loss >= 2) { // where a round meets a few losses: a few rows at 1% mostly all arrive
+                    assertThat(enoughWithout).as("%d rows at %.0f%% loss, no margin", rows, loss * 100)
+                            .isLessThan(trials * 20 / 100);
+                }
+            }
+        }
+    }
+
+    @Test
     void weightsAimAtTheDeficitAndStayInRange() {
         assertThat(SparseCode.weightFor(16384, 820)).as("about 8 of 820 missing sources per row, odd").isEqualTo(161);
         assertThat(SparseCode.weightFor(16384, 1)).as("at most half the block, odd").isEqualTo(8191);
