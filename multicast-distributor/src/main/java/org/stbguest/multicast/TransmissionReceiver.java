@@ -21,6 +21,7 @@ import org.stbguest.image.ChunkDigests;
 import org.stbguest.image.ImageVerificationException;
 import org.stbguest.image.Manifest;
 import org.stbguest.multicast.fec.BlockCode;
+import org.stbguest.multicast.fec.SparseCode;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.FeedbackFrame;
 import org.stbguest.multicast.wire.FrameDecoder;
@@ -63,8 +64,6 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final BlockCode.Decoder[] decoders;
     /** Complete blocks some unfinished chunk still needs: their decoders, which no longer change. */
     private final BlockCode.Decoder[] doneBlocks;
-    /** A finished decoder's memory, for the next block's decoder (event loop only). */
-    private long[] spareMemory;
     private final BitSet blocksDone = new BitSet();
     private final long[] lastSymbolNanos;
     private int highestBlockSeen = -1;
@@ -453,8 +452,9 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
         BlockCode.Decoder d = decoders[b];
         if (d == null) {
-            d = BlockCode.of(info.blockSymbols(), k, info.symbolSize()).decoder(b, spareMemory);
-            spareMemory = null;
+            BlockCode code = BlockCode.of(info.blockSymbols(), k, info.symbolSize());
+            d = code.decoder(b, code.resendsSources() ? DecoderStores.take(SparseCode.storeLength(k, info.symbolSize()))
+                    : null);
             decoders[b] = d;
         }
         if (!d.add(id, weight, symbol)) {
@@ -610,17 +610,14 @@ public final class TransmissionReceiver implements AutoCloseable {
     }
 
     /**
-     * Lets go of complete block {@code b}'s decoder and keeps its memory for the next block's decoder: only once every
-     * chunk overlapping the block has been copied out, so no worker reads it any more.
+     * Lets go of complete block {@code b}'s decoder and keeps its memory for a later decoder ({@link DecoderStores}):
+     * only once every chunk overlapping the block has been copied out, so no worker reads it any more.
      */
     private void recycle(int b) {
         BlockCode.Decoder d = doneBlocks[b];
         release(b);
         if (d != null) {
-            long[] memory = d.release();
-            if (memory != null) {
-                spareMemory = memory;
-            }
+            DecoderStores.give(d.release());
         }
     }
 

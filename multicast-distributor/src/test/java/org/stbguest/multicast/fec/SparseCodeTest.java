@@ -72,8 +72,8 @@ class SparseCodeTest {
 
     /**
      * A decoder that takes over a finished decoder's store (full of another block's bytes) rebuilds its own block
-     * exactly, under loss; the decoder that gave its store up takes no more symbols and copies nothing out; a store of
-     * the wrong size is not taken.
+     * exactly, under loss, and so does a shorter block's decoder after it; the decoder that gave its store up takes no
+     * more symbols and copies nothing out; a store too small is not taken.
      */
     @Property(tries = 30)
     void aDecoderRebuildsItsBlockInAStoreAnotherDecoderGaveUp(@ForAll @IntRange(min = 1, max = 800) int k,
@@ -104,7 +104,20 @@ class SparseCodeTest {
         assertThat(decoder.complete()).isTrue();
         assertThat(decoder.decode()).isDeepEqualTo(source);
         assertThat(decoder.release()).as("the store it was given").isSameAs(store);
-        assertThat(code.decoder(2, new long[store.length + 1]).release()).as("a store of the wrong size").isNull();
+
+        // a shorter block (an image's last) in the same, now dirty, store
+        var shorter = new SparseCode(Math.max(1, k / 3), t);
+        byte[][] last = Blocks.random(shorter.k(), t, seed ^ 0x5DEECE66DL);
+        var lastDecoder = shorter.decoder(2, store);
+        for (int i = 0; i < shorter.k(); i++) {
+            if (random.nextInt(100) >= lossPercent) {
+                lastDecoder.add(i, 0, last[i]);
+            }
+        }
+        feedRounds(shorter, shorter.prepare(last), lastDecoder, 2, shorter.k());
+        assertThat(lastDecoder.decode()).isDeepEqualTo(last);
+        assertThat(lastDecoder.release()).as("a larger block's store").isSameAs(store);
+        assertThat(code.decoder(3, new long[store.length - 1]).release()).as("a store too small").isNull();
     }
 
     /** The sample jqwik found: every source of a 3-symbol block lost; even-weight rows could never rebuild it. */
