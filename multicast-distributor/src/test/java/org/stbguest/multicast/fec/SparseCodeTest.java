@@ -366,17 +366,19 @@ class SparseCodeTest {
 
     @Test
     void aRoundCarriesAMarginForTheLossItWillMeet() {
-        assertThat(BlockCode.withLossMargin(820, 0)).as("no loss, no margin").isEqualTo(820);
-        assertThat(BlockCode.withLossMargin(820, Double.NaN)).as("unknown loss, no margin").isEqualTo(820);
-        assertThat(BlockCode.withLossMargin(0, 0.05)).isZero();
-        // (820 + sqrt(820 * 0.05)) / 0.95 = 869.9
-        assertThat(BlockCode.withLossMargin(820, 0.05)).isEqualTo(870);
-        assertThat(BlockCode.withLossMargin(100, 0.9)).as("a late joiner's share is not a loss rate")
-                .isEqualTo(BlockCode.withLossMargin(100, BlockCode.MAX_LOSS_ESTIMATE));
+        assertThat(BlockCode.withLossMargin(820, 0, 1)).as("no loss, no margin").isEqualTo(820);
+        assertThat(BlockCode.withLossMargin(820, Double.NaN, 1)).as("unknown loss, no margin").isEqualTo(820);
+        assertThat(BlockCode.withLossMargin(0, 0.05, 1)).isZero();
+        // one box: (820 + sqrt(820 * 0.05)) / 0.95 = 869.9
+        assertThat(BlockCode.withLossMargin(820, 0.05, 1)).isEqualTo(870);
+        // several: the largest deficit is the top of their spread already; 820 / 0.95 = 863.2
+        assertThat(BlockCode.withLossMargin(820, 0.05, 16)).isEqualTo(864);
+        assertThat(BlockCode.withLossMargin(100, 0.9, 1)).as("a late joiner's share is not a loss rate")
+                .isEqualTo(BlockCode.withLossMargin(100, BlockCode.MAX_LOSS_ESTIMATE, 1));
     }
 
     /**
-     * What the margin is for: a box that needs {@code rows} and loses a share of what is sent gets them all in one
+     * What the margin is for: a lone box that needs {@code rows} and loses a share of what is sent gets them all in one
      * round most of the time, where without it the round left it short more often than not.
      */
     @Test
@@ -384,7 +386,7 @@ class SparseCodeTest {
         var random = new Random(7);
         for (double loss : new double[] {0.01, 0.05, 0.2}) {
             for (int rows : new int[] {4, 50, 820}) {
-                int sent = BlockCode.withLossMargin(rows, loss);
+                int sent = BlockCode.withLossMargin(rows, loss, 1);
                 int enough = 0;
                 int enoughWithout = 0;
                 int trials = 2_000;
