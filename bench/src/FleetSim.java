@@ -120,7 +120,6 @@ public final class FleetSim {
             double blockLoss = -1; // the block's loss rate as the sender estimates it: its neediest box's first deficit
             while (true) {
                 int deficit = Arrays.stream(fleet).mapToInt(Receiver::deficit).max().orElse(0);
-                int needy = (int) Arrays.stream(fleet).filter(r -> r.deficit() > 0).count();
                 if (deficit == 0) {
                     break;
                 }
@@ -130,7 +129,7 @@ public final class FleetSim {
                 }
                 int needed = TAIL_EXTRA ? SparseCode.batchFor(deficit) : deficit;
                 int weight = SparseCode.weightFor(k, needed);
-                int batch = LOSS_MARGIN ? BlockCode.withLossMargin(needed, blockLoss, needy) : needed;
+                int batch = LOSS_MARGIN ? BlockCode.withLossMargin(needed, blockLoss, receivers) : needed;
                 int[][] rows = new int[batch][weight];
                 BitSet scratch = new BitSet(k);
                 for (int j = 0; j < batch; j++) {

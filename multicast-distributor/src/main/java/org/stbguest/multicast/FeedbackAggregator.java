@@ -43,7 +43,6 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
     /** Per receiver that says it is behind: {block, id, when (nanoTime)} of its newest progress report. */
     private final Map<Integer, long[]> positions = new HashMap<>();
     private long reports;
-    private int needyInLastTake;
 
     public FeedbackAggregator(long transmissionId) {
         this.transmissionId = transmissionId;
@@ -102,7 +101,6 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
      */
     public synchronized int take(int block, InFlight inFlight) {
         Map<Integer, int[]> byReceiver = reportsByBlock.remove(block);
-        needyInLastTake = 0;
         if (byReceiver == null) {
             return 0;
         }
@@ -113,9 +111,6 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
         for (var e : byReceiver.entrySet()) {
             int[] r = e.getValue();
             int coming = inFlight == null || r[1] < 0 ? 0 : inFlight.sentAfter(block, r[1], r[2]);
-            if (r[0] - coming > 0) {
-                needyInLastTake++;
-            }
             if (r[0] - coming > most) {
                 most = r[0] - coming;
                 mostReported = r[0];
@@ -128,11 +123,6 @@ public final class FeedbackAggregator extends SimpleChannelInboundHandler<Frame>
                     transmissionId, block, mostReceiver, mostReported, mostComing, byReceiver.size());
         }
         return most;
-    }
-
-    /** How many receivers still needed symbols in the last {@link #take}'s block (0 after a take that found none). */
-    public synchronized int needyInLastTake() {
-        return needyInLastTake;
     }
 
     /**

@@ -37,7 +37,9 @@ public final class ReceiverWarmUp {
 
     /**
      * Receives {@code rounds} synthetic images of a block and a half shaped like {@code shape} (symbol and block size)
-     * over loopback, dropping {@code loss} of the data datagrams so that repair rows are decoded too.
+     * over loopback, dropping {@code loss} of the data datagrams so that repair rows are decoded too: in pairs of rounds,
+     * that share and a fifth of it in turn, since a lighter loss brings wider repair rows (about eight of a box's
+     * missing sources per row), whose loops the JIT would otherwise compile afresh during the first such transfer.
      *
      * @return symbols the receivers took in
      */
@@ -82,7 +84,8 @@ public final class ReceiverWarmUp {
                 var feedback = new TransmissionReceiver.Feedback((InetSocketAddress) out.localAddress(),
                         Duration.ofMillis(20));
                 var receiver = TransmissionReceiver.start(receiving, MulticastSettings.LOOPBACK, info, manifest,
-                        new BitSet(), (c, data) -> { }, workers, round < rounds - 1 ? new LossInjector(loss, round) : null,
+                        new BitSet(), (c, data) -> { }, workers,
+                        round < rounds - 1 ? new LossInjector(round / 2 % 2 == 0 ? loss : loss / 5, round) : null,
                         feedback); // the last round without the loss filter: the pipeline a real transfer has
                 try {
                     // paced as usual, and every other round as fast as it goes (the peak rate's branches compiled too)

@@ -150,7 +150,6 @@ public final class TransmissionSender {
         this.feedback = plan.feedback() ? feedback : null;
         dueAt = new long[layout.blocks()];
         lossEstimate = new double[layout.blocks()];
-        needyBoxes = new int[layout.blocks()];
         java.util.Arrays.fill(lossEstimate, -1);
         sentLog = newLog(layout.blocks());
         dataSeq = 0;
@@ -233,7 +232,6 @@ public final class TransmissionSender {
                     int deficit = dueAt[b] - now <= 0 ? feedback.take(b, this::sentAfter) : 0;
                     if (deficit > 0) {
                         need.put(b, deficit);
-                        needyBoxes[b] = feedback.needyInLastTake();
                     }
                 }
                 if (need.isEmpty()) {
@@ -327,7 +325,6 @@ public final class TransmissionSender {
             if (dueAt[b] - now <= 0) {
                 int deficit = feedback.take(b, this::sentAfter);
                 if (deficit > 0) {
-                    needyBoxes[b] = feedback.needyInLastTake();
                     long before = packets;
                     log.debug("event=feedback_round_in_pass tx={} block={} deficit={} passing_block={}",
                             plan.transmissionId(), b, deficit, passed);
@@ -362,7 +359,7 @@ public final class TransmissionSender {
             int rows = code.batchFor(deficit) + (int) Math.ceil(deficit * plan.repairRatio());
             // the row weight as for the rows the box needs, so each row holds as many of its unknowns as before
             int weight = code.weightFor(rows);
-            int count = BlockCode.withLossMargin(rows, lossEstimate[b], needyBoxes[b]);
+            int count = BlockCode.withLossMargin(rows, lossEstimate[b], feedback.receivers());
             for (int i = 0; i < count; i++) {
                 sendRound(block, block.takeNextId(), weight, deadline);
             }
@@ -486,8 +483,6 @@ public final class TransmissionSender {
     private long[] dueAt;
     /** Per block: the share of its symbols its neediest box lost, from its first report (-1 before it). */
     private double[] lossEstimate;
-    /** Per block: how many boxes still needed symbols in its latest report ({@link BlockCode#withLossMargin}). */
-    private int[] needyBoxes;
     /** Blocks the first pass has sent. */
     private int passed;
     private Block passBlock;

@@ -22,12 +22,8 @@ class FeedbackAggregatorTest {
         report(2, 0, 30, 1, 5);
         report(3, 1, 5, 1, 9);
         assertThat(aggregator.take(0)).isEqualTo(30);
-        assertThat(aggregator.needyInLastTake()).as("boxes that needed block 0 (the round's margin depends on it)")
-                .isEqualTo(2);
         assertThat(aggregator.take(0)).as("taken").isZero();
-        assertThat(aggregator.needyInLastTake()).isZero();
         assertThat(aggregator.take(1)).isEqualTo(5);
-        assertThat(aggregator.needyInLastTake()).isEqualTo(1);
         assertThat(aggregator.receivers()).isEqualTo(3);
     }
 
@@ -44,11 +40,9 @@ class FeedbackAggregatorTest {
         FeedbackAggregator.InFlight log = (block, atBlock, atId) -> block == 0 && atBlock == 0 ? 999 - atId : 0;
         report(1, 0, 50, 0, 899); // a busy receiver: 100 symbols sent after the newest one it read are still queued
         assertThat(aggregator.take(0, log)).as("a stale report is not paid for again").isZero();
-        assertThat(aggregator.needyInLastTake()).as("all it lacks is on its way").isZero();
         report(1, 0, 50, 0, 989);
         report(2, 0, 20, 1, 3); // already reading block 1: what it lacks of block 0 is lost, not late
         assertThat(aggregator.take(0, log)).as("receiver 1: 50 - 10 on their way; receiver 2: 20").isEqualTo(40);
-        assertThat(aggregator.needyInLastTake()).isEqualTo(2);
         report(3, 0, 7, -1, -1);
         assertThat(aggregator.take(0, log)).as("no position: all it says").isEqualTo(7);
     }

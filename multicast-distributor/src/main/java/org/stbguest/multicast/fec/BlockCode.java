@@ -40,10 +40,11 @@ public interface BlockCode {
     double MAX_LOSS_ESTIMATE = 0.3;
 
     /**
-     * Rows to send so that the neediest of {@code boxes} boxes, which needs {@code rows} of them and loses a share
-     * {@code loss} of what is sent, still gets them in one round, most of the time. Without a margin each round left
-     * the box short by about its loss rate, and the next round by that again: at 5% a block took three rounds (each a
-     * feedback window and a report, and a round's work for the encoder and every decoder) where one or two now do.
+     * Rows to send so that the neediest box of a fleet of {@code boxes} (those the sender has heard from), which needs
+     * {@code rows} of them and loses a share {@code loss} of what is sent, still gets them in one round, most of the
+     * time. Without a margin each round left the box short by about its loss rate, and the next round by that again:
+     * at 5% a block took three rounds (each a feedback window and a report, and a round's work for the encoder and
+     * every decoder) where one or two now do.
      * <ul>
      *   <li>One box: {@code (rows + sqrt(rows * loss)) / (1 - loss)}, the mean of its losses and one standard
      *       deviation more (simulated at 5%: 1.4 rounds per block instead of 3.1, no more symbols in all).</li>
