@@ -22,7 +22,7 @@ public final class FleetSim {
     static final int FRAME = SYMBOL + 16 + 8 + 20 + 14;
     /** -Dsim.tailExtra=false: a small deficit gets exactly its size in rows (the rule before 2026-11-21). */
     static final boolean TAIL_EXTRA = Boolean.parseBoolean(System.getProperty("sim.tailExtra", "true"));
-    /** -Dsim.lossMargin=false: a round sends the rows the neediest box lacks, no margin for their loss (before 2026-11-22). */
+    /** -Dsim.lossMargin=false: a round sends just the rows the neediest box lacks (the rule before 2026-11-22). */
     static final boolean LOSS_MARGIN = Boolean.parseBoolean(System.getProperty("sim.lossMargin", "true"));
 
     /** One receiver's view of one block: which sources it lost, and its echelon rows over them. */

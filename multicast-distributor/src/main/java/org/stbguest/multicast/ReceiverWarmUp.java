@@ -37,9 +37,10 @@ public final class ReceiverWarmUp {
 
     /**
      * Receives {@code rounds} synthetic images of a block and a half shaped like {@code shape} (symbol and block size)
-     * over loopback, dropping {@code loss} of the data datagrams so that repair rows are decoded too: in pairs of rounds,
-     * that share and a fifth of it in turn, since a lighter loss brings wider repair rows (about eight of a box's
-     * missing sources per row), whose loops the JIT would otherwise compile afresh during the first such transfer.
+     * over loopback, dropping {@code loss} of the data datagrams so that repair rows are decoded too: in pairs of
+     * rounds, that share and a fifth of it in turn, since a lighter loss brings wider repair rows (about eight of a
+     * box's missing sources per row), whose loops the JIT would otherwise compile afresh during the first such
+     * transfer.
      *
      * @return symbols the receivers took in
      */

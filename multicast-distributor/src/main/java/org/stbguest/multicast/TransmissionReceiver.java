@@ -21,7 +21,6 @@ import org.stbguest.image.ChunkDigests;
 import org.stbguest.image.ImageVerificationException;
 import org.stbguest.image.Manifest;
 import org.stbguest.multicast.fec.BlockCode;
-import org.stbguest.multicast.fec.SparseCode;
 import org.stbguest.multicast.wire.DataFrame;
 import org.stbguest.multicast.wire.FeedbackFrame;
 import org.stbguest.multicast.wire.FrameDecoder;
@@ -37,7 +36,8 @@ import org.stbguest.multicast.wire.FrameDecoder;
 public final class TransmissionReceiver implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TransmissionReceiver.class);
-    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     private final TransmissionInfo info;
     private final Manifest manifest;
@@ -50,7 +50,8 @@ public final class TransmissionReceiver implements AutoCloseable {
     private final AtomicLong rejectedChunks = new AtomicLong();
     private final AtomicLong symbolsUsed = new AtomicLong();
     /** CPU time the workers spent checking chunks against the manifest (hashing, mostly). */
-    private final java.util.concurrent.atomic.LongAdder verificationCpuNanos = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder verificationCpuNanos =
+            new java.util.concurrent.atomic.LongAdder();
     /**
      * Complete blocks held for chunks not yet verified (their decoders' stores): verification waits for a backlogged
      * socket only while these are few.
@@ -453,8 +454,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         BlockCode.Decoder d = decoders[b];
         if (d == null) {
             BlockCode code = BlockCode.of(info.blockSymbols(), k, info.symbolSize());
-            d = code.decoder(b, code.resendsSources() ? DecoderStores.take(SparseCode.storeLength(k, info.symbolSize()))
-                    : null);
+            d = code.decoder(b, code.storeLength() > 0 ? DecoderStores.take(code.storeLength()) : null);
             decoders[b] = d;
         }
         if (!d.add(id, weight, symbol)) {

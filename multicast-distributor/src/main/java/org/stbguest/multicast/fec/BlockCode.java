@@ -96,6 +96,11 @@ public interface BlockCode {
         return decoder(block);
     }
 
+    /** Words of working store a decoder of this code can take over ({@link #decoder(int, long[])}); 0: none. */
+    default long storeLength() {
+        return 0;
+    }
+
     /** Makes repair symbols of one block. Not thread-safe. */
     interface Encoder {
         void repair(int id, int weight, byte[] out);
@@ -275,6 +280,11 @@ public interface BlockCode {
         @Override
         public Decoder decoder(int block) {
             return decoder(block, null);
+        }
+
+        @Override
+        public long storeLength() {
+            return code.storeLength();
         }
 
         @Override

@@ -251,18 +251,18 @@ public final class SparseCode {
 
     /**
      * A decoder for block {@code block} whose store is {@code memory} when that is at least the size this code needs
-     * (a store that {@link Decoder#release()} gave back, perhaps a larger block's), else one of its own. A receiver that reuses stores allocates one
-     * block's worth once instead of once per block (23 MiB at k = 16384), which the garbage collector would otherwise
-     * copy about while the block is live. The old contents need no clearing: every source slot is written before a
-     * decoder is complete, and none is read before it is written.
+     * (a store that {@link Decoder#release()} gave back, perhaps a larger block's), else one of its own. A receiver
+     * that reuses stores allocates one block's worth once instead of once per block (23 MiB at k = 16384), which the
+     * garbage collector would otherwise copy about while the block is live. The old contents need no clearing: every
+     * source slot is written before a decoder is complete, and none is read before it is written.
      */
     public Decoder decoder(int block, long[] memory) {
-        return new Decoder(block, memory != null && memory.length >= storeLength(k, symbolSize) ? memory : null);
+        return new Decoder(block, memory != null && memory.length >= storeLength() ? memory : null);
     }
 
-    /** Words of a decoder's store for blocks of {@code k} symbols of {@code symbolSize} bytes. */
-    public static long storeLength(int k, int symbolSize) {
-        return (long) k * ((symbolSize + 7) / 8);
+    /** Words of a decoder's store for this code's blocks. */
+    public long storeLength() {
+        return (long) k * words;
     }
 
     /**
