@@ -33,8 +33,10 @@ import org.stbguest.multicast.TransmissionSender;
  *   manifest FILE OUT              chunk FILE and write its manifest (the boxes' trusted copy)
  *   receive MANIFEST IFACE GROUP PORT SENDER_IP FEEDBACK_PORT OUT    join, report deficits, write OUT when whole
  *   send FILE MANIFEST IFACE GROUP PORT FEEDBACK_PORT RATE_BPS       feedback mode; exits after 3 quiet windows
- *   blast IFACE GROUP PORT SECONDS        raw ceiling: 1472-byte datagrams (a full 1500-byte MTU) as fast as the JDK sends them (bounded)
- *   count IFACE GROUP PORT SECONDS        counts what arrives for SECONDS after the first datagram; prints MiB/s
+ *   blast IFACE GROUP PORT SECONDS [MIB]  raw ceiling: 1472-byte datagrams (a full 1500-byte MTU) as fast as the JDK
+ *                                         sends them, for SECONDS or, warm, MIB mebibytes; prints the rate it sent at
+ *   count IFACE GROUP PORT SECONDS        counts what arrives from the first datagram until SECONDS have passed or
+ *                                         none has come for 0.5 s; prints MiB/s, first to last datagram
  * Multicast goes only to the named interface, TTL 1. The code's shape comes from system properties, the same on
  * every peer: {@code lab.symbolSize} (default 1456), {@code lab.blockSymbols} (default 16384: the large-block code)
  * and, for the sender, {@code lab.repairRatio} (default 0: feedback alone decides the repair). A receiver first
@@ -176,14 +178,26 @@ public final class LabTransfer {
             ch.setOption(java.net.StandardSocketOptions.IP_MULTICAST_TTL, 1);
             var to = new InetSocketAddress(a[2], Integer.parseInt(a[3]));
             var buf = java.nio.ByteBuffer.allocateDirect(1472);
-            long end = System.nanoTime() + (long) (Double.parseDouble(a[4]) * 1e9);
+            long limit = 50_000_000L;
+            if (a.length > 5) { // a fixed amount of work, timed at this end, after a warm-up the counter does not see
+                var aside = new InetSocketAddress(a[2], Integer.parseInt(a[3]) + 1);
+                for (int i = 0; i < 50_000; i++) {
+                    buf.clear();
+                    ch.send(buf, aside);
+                }
+                limit = Long.parseLong(a[5]) * 1048576 / 1472;
+            }
+            long start = System.nanoTime();
+            long end = start + (long) (Double.parseDouble(a[4]) * 1e9);
             long sent = 0;
-            while (System.nanoTime() < end && sent < 50_000_000L) {
+            while (sent < limit && System.nanoTime() < end) {
                 buf.clear();
                 ch.send(buf, to);
                 sent++;
             }
+            long took = System.nanoTime() - start;
             System.out.println("BLASTED " + sent);
+            System.out.printf("BLAST_MIB_S=%.1f%n", sent * 1472 / 1048576.0 / (took / 1e9));
         }
     }
 
@@ -201,15 +215,32 @@ public final class LabTransfer {
             ch.receive(buf);
             long bytes = buf.position();
             long start = System.nanoTime();
+            long last = start;
             long end = start + (long) (Double.parseDouble(a[4]) * 1e9);
             ch.configureBlocking(false);
-            while (System.nanoTime() < end) {
+            if (a.length > 5 && a[5].equals("sleep")) { // waits in epoll when drained, as a real receiver does
+                try (var selector = java.nio.channels.Selector.open()) {
+                    ch.register(selector, java.nio.channels.SelectionKey.OP_READ);
+                    while (System.nanoTime() < end && selector.select(500) > 0) {
+                        selector.selectedKeys().clear();
+                        buf.clear();
+                        while (ch.receive(buf) != null) {
+                            bytes += buf.position();
+                            buf.clear();
+                        }
+                        last = System.nanoTime();
+                    }
+                }
+            }
+            // until SECONDS have passed or nothing has come for half a second: the rate is over first to last
+            for (long now = start; now < end && now - last < 500_000_000L; now = System.nanoTime()) {
                 buf.clear();
                 if (ch.receive(buf) != null) {
                     bytes += buf.position();
+                    last = now;
                 }
             }
-            System.out.printf("CEILING_MIB_S=%.1f%n", bytes / 1048576.0 / ((System.nanoTime() - start) / 1e9));
+            System.out.printf("CEILING_MIB_S=%.1f%n", bytes / 1048576.0 / (Math.max(last - start, 1) / 1e9));
         }
     }
 
