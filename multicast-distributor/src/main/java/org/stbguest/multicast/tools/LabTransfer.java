@@ -52,6 +52,8 @@ public final class LabTransfer {
     private static final boolean WARM_UP = Boolean.parseBoolean(System.getProperty("lab.warmUp", "true"));
     /** Synthetic transfers in the warm-up: enough for the JIT's last tier to compile the whole path (8). */
     private static final int WARM_UP_ROUNDS = Integer.getInteger("lab.warmUpRounds", 8);
+    /** Further pairs of warm-up rounds, while a pair still costs the JIT over 40 ms (at most 6). */
+    private static final int WARM_UP_MORE_PAIRS = Integer.getInteger("lab.warmUpMorePairs", 6);
     private static final double REPAIR_RATIO = Double.parseDouble(System.getProperty("lab.repairRatio", "0"));
 
     private LabTransfer() {
@@ -136,6 +138,19 @@ public final class LabTransfer {
             // 32 datagrams per call) were still short of it and got compiled during the measured transfer instead
             settle();
             ReceiverWarmUp.run(shape, 0.05, 2, workers, rx, tx);
+            // and pairs more while the JIT still finds work in them (at most WARM_UP_MORE_PAIRS): the methods called
+            // once per read of a batch (Netty's epollInReady, read, write) are a thirtieth as hot as the per-datagram
+            // ones and reached their last tier only in the measured transfer, where sixteen boxes' C2 threads took an
+            // eighth of the two cores
+            int pairs = 0;
+            for (long jit = Long.MAX_VALUE; pairs < WARM_UP_MORE_PAIRS && jit > 40; pairs++) {
+                settle();
+                long before = jitMillis();
+                ReceiverWarmUp.run(shape, 0.05, 2, workers, rx, tx);
+                settle();
+                jit = jitMillis() - before;
+            }
+            System.out.println("WARM_UP_MORE_PAIRS=" + pairs);
         } catch (Exception e) {
             System.out.println("WARM_UP_INCOMPLETE " + e);
         } finally {
