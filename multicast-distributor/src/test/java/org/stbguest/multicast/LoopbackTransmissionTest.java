@@ -385,6 +385,61 @@ class LoopbackTransmissionTest {
         }
     }
 
+    /**
+     * A box has a quarter or less of the last block and nothing more has come for an interval. The sender answers a
+     * deficit that large with all the block's sources (as for a late joiner), but the box is more likely behind than
+     * short (its symbols still in the kernel, upstream of an empty socket): its report carries its position, so the
+     * sender counts what it sent after it as on its way. Only after a long quiet does it report without one.
+     */
+    @Test
+    void aLastBlockMostlyMissingIsReportedWithThePositionUntilALongQuiet() throws Exception {
+        int symbolSize = 1400;
+        int k = 512;
+        byte[] image = new byte[2 * k * symbolSize];
+        new Random(14).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(45, dataGroup.getHostAddress(), port, symbolSize, k);
+        var reports = new CopyOnWriteArrayList<org.stbguest.multicast.wire.FeedbackFrame>();
+        var reportedAt = new ConcurrentHashMap<org.stbguest.multicast.wire.FeedbackFrame, Long>();
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK,
+                new io.netty.channel.SimpleChannelInboundHandler<org.stbguest.multicast.wire.Frame>() {
+                    @Override
+                    protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx,
+                                                org.stbguest.multicast.wire.Frame f) {
+                        if (f instanceof org.stbguest.multicast.wire.FeedbackFrame report) {
+                            reportedAt.put(report, System.nanoTime());
+                            reports.add(report);
+                        }
+                    }
+                });
+        var sender = (java.net.InetSocketAddress) ch.localAddress();
+        var chunks = new ConcurrentHashMap<Integer, byte[]>();
+        var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                chunks::put, workers, null, new TransmissionReceiver.Feedback(sender, Duration.ofMillis(20)));
+        try {
+            for (int id = 0; id < k; id++) {
+                sendSource(ch, 45, image, symbolSize, k, 0, id);
+            }
+            for (int id = 0; id < 100; id++) {
+                sendSource(ch, 45, image, symbolSize, k, 1, id);
+            }
+            long lastSent = System.nanoTime();
+            awaitCondition(() -> reports.stream().anyMatch(r -> deficitOf(r, 1) == k - 100), "block 1 reported");
+            var first = reports.stream().filter(r -> deficitOf(r, 1) == k - 100).findFirst().orElseThrow();
+            assertThat(first.atBlock()).as("the first report of the short last block carries the position").isEqualTo(1);
+            assertThat(first.atId()).isEqualTo(99);
+            awaitCondition(() -> reports.stream().anyMatch(r -> deficitOf(r, 1) == k - 100 && r.atBlock() < 0),
+                    "block 1 reported without a position");
+            var plain = reports.stream().filter(r -> deficitOf(r, 1) == k - 100 && r.atBlock() < 0).findFirst()
+                    .orElseThrow();
+            assertThat(reportedAt.get(plain) - lastSent).as("only after a long quiet (1 s)")
+                    .isGreaterThanOrEqualTo(1_000_000_000L);
+        } finally {
+            receiver.close();
+            ch.close().sync();
+        }
+    }
+
     /** Sends source symbol {@code id} of block {@code block} to the data group, as a sender would. */
     private void sendSource(DatagramChannel ch, long tx, byte[] image, int symbolSize, int k, int block, int id)
             throws InterruptedException {
