@@ -317,16 +317,7 @@ class LoopbackTransmissionTest {
         Manifest manifest = manifestOf(image);
         var info = new TransmissionInfo(44, dataGroup.getHostAddress(), port, symbolSize, k);
         var reports = new CopyOnWriteArrayList<org.stbguest.multicast.wire.FeedbackFrame>();
-        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK,
-                new io.netty.channel.SimpleChannelInboundHandler<org.stbguest.multicast.wire.Frame>() {
-                    @Override
-                    protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx,
-                                                org.stbguest.multicast.wire.Frame f) {
-                        if (f instanceof org.stbguest.multicast.wire.FeedbackFrame report) {
-                            reports.add(report);
-                        }
-                    }
-                });
+        DatagramChannel ch = senderCollecting(reports::add);
         // a second socket on the group: once it has a datagram, the kernel has queued it for the receiver too
         EventLoopGroup witnessLoop = MulticastChannels.newEventLoopGroup(1);
         var witnessed = new java.util.concurrent.atomic.AtomicInteger();
@@ -401,17 +392,10 @@ class LoopbackTransmissionTest {
         var info = new TransmissionInfo(45, dataGroup.getHostAddress(), port, symbolSize, k);
         var reports = new CopyOnWriteArrayList<org.stbguest.multicast.wire.FeedbackFrame>();
         var reportedAt = new ConcurrentHashMap<org.stbguest.multicast.wire.FeedbackFrame, Long>();
-        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK,
-                new io.netty.channel.SimpleChannelInboundHandler<org.stbguest.multicast.wire.Frame>() {
-                    @Override
-                    protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx,
-                                                org.stbguest.multicast.wire.Frame f) {
-                        if (f instanceof org.stbguest.multicast.wire.FeedbackFrame report) {
-                            reportedAt.put(report, System.nanoTime());
-                            reports.add(report);
-                        }
-                    }
-                });
+        DatagramChannel ch = senderCollecting(report -> {
+            reportedAt.put(report, System.nanoTime());
+            reports.add(report);
+        });
         var sender = (java.net.InetSocketAddress) ch.localAddress();
         var chunks = new ConcurrentHashMap<Integer, byte[]>();
         var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
@@ -438,6 +422,22 @@ class LoopbackTransmissionTest {
             receiver.close();
             ch.close().sync();
         }
+    }
+
+    /** A sender's socket on loopback that hands every feedback frame it receives to {@code onReport}. */
+    private DatagramChannel senderCollecting(
+            java.util.function.Consumer<org.stbguest.multicast.wire.FeedbackFrame> onReport)
+            throws InterruptedException {
+        return MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK,
+                new io.netty.channel.SimpleChannelInboundHandler<org.stbguest.multicast.wire.Frame>() {
+                    @Override
+                    protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx,
+                                                org.stbguest.multicast.wire.Frame f) {
+                        if (f instanceof org.stbguest.multicast.wire.FeedbackFrame report) {
+                            onReport.accept(report);
+                        }
+                    }
+                });
     }
 
     /** Sends source symbol {@code id} of block {@code block} to the data group, as a sender would. */
