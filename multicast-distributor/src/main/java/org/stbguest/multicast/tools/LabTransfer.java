@@ -35,8 +35,9 @@ import org.stbguest.multicast.TransmissionSender;
  *   send FILE MANIFEST IFACE GROUP PORT FEEDBACK_PORT RATE_BPS       feedback mode; exits after 3 quiet windows
  *   blast IFACE GROUP PORT SECONDS [MIB]  raw ceiling: 1472-byte datagrams (a full 1500-byte MTU) as fast as the JDK
  *                                         sends them, for SECONDS or, warm, MIB mebibytes; prints the rate it sent at
- *   count IFACE GROUP PORT SECONDS        counts what arrives from the first datagram until SECONDS have passed or
- *                                         none has come for 0.5 s; prints MiB/s, first to last datagram
+ *   count IFACE GROUP PORT SECONDS [sleep]  counts what arrives from the first datagram until SECONDS have passed
+ *                                         or none has come for 0.5 s; prints MiB/s, first to last datagram. It polls
+ *                                         in a busy loop, or with "sleep" waits in epoll when drained, as receivers do
  * Multicast goes only to the named interface, TTL 1. The code's shape comes from system properties, the same on
  * every peer: {@code lab.symbolSize} (default 1456), {@code lab.blockSymbols} (default 16384: the large-block code)
  * and, for the sender, {@code lab.repairRatio} (default 0: feedback alone decides the repair). A receiver first
