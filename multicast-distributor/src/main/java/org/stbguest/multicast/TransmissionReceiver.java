@@ -338,7 +338,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         reportPutOff = false;
         int last = layout.blocks() - 1;
         if (!receiving && !longQuiet && highestBlockSeen == last && !blocksDone.get(last)
-                && (decoders[last] == null ? layout.k(last) : decoders[last].deficit()) * 4L >= layout.k(last)) {
+                && deficit(last) * 4L >= layout.k(last)) {
             // The last block lacks a quarter or more, which the sender answers with all its sources, as for a box that
             // joined late. A box that was receiving it a moment ago is more likely behind than short: its symbols can
             // still be in the kernel, upstream of an empty socket (sixteen boxes on two cores: one such report without
@@ -352,7 +352,7 @@ public final class TransmissionReceiver implements AutoCloseable {
                 continue;
             }
             blocks[n] = b;
-            deficits[n] = decoders[b] == null ? layout.k(b) : decoders[b].deficit();
+            deficits[n] = deficit(b);
             if (deficits[n] > 0 && ++n == FeedbackFrame.MAX_ENTRIES) {
                 send(out, sender, receiving, blocks, deficits, n);
                 n = 0;
@@ -368,6 +368,11 @@ public final class TransmissionReceiver implements AutoCloseable {
             // up says nothing, so a fleet of any size costs the sender only its slow boxes' progress reports
             send(out, sender, true, blocks, deficits, 0);
         }
+    }
+
+    /** Symbols block {@code b} still needs (all its sources before its first symbol). */
+    private int deficit(int b) {
+        return decoders[b] == null ? layout.k(b) : decoders[b].deficit();
     }
 
     /**
