@@ -388,6 +388,12 @@ public final class TransmissionReceiver implements AutoCloseable {
 
     private void send(DatagramChannel out, java.net.InetSocketAddress sender, boolean receiving, int[] blocks,
                       int[] deficits, int n) {
+        if (log.isDebugEnabled()) {
+            log.debug("event=report_sent tx={} receiver={} at_block={} at_id={} blocks={} deficits={}",
+                    info.transmissionId(), receiverId, receiving ? atBlock : -1, receiving ? atId : -1,
+                    java.util.Arrays.toString(java.util.Arrays.copyOf(blocks, n)),
+                    java.util.Arrays.toString(java.util.Arrays.copyOf(deficits, n)));
+        }
         out.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(new FeedbackFrame(info.transmissionId(),
                 receiverId, receiving ? atBlock : -1, receiving ? atId : -1, java.util.Arrays.copyOf(blocks, n),
                 java.util.Arrays.copyOf(deficits, n)), sender));
