@@ -288,14 +288,10 @@ final class RoleAgent {
 
         private void repairThenFinish(BitSet missing) {
             try {
-                for (int c = missing.nextSetBit(0); c >= 0; c = missing.nextSetBit(c + 1)) {
-                    if (cancelled) {
-                        return;
-                    }
-                    byte[] chunk = client.fetchChunk(manifest.rootDigest(), c);
-                    manifest.verifyChunk(c, chunk, 0, chunk.length);
-                    writer.writeChunk(c, chunk);
-                    repairedChunks++;
+                // by HTTP range requests on the image, a run of missing chunks per request, each chunk verified
+                repairedChunks += client.fetchMissingChunks(manifest, missing, writer::writeChunk, () -> cancelled);
+                if (cancelled) {
+                    return;
                 }
                 finishStaging(this);
             } catch (InterruptedException e) {

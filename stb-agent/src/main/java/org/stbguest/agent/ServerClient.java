@@ -11,7 +11,10 @@ import org.stbguest.device.api.DesiredState;
 import org.stbguest.device.api.DeviceApi;
 import org.stbguest.device.api.DeviceApiJson;
 import org.stbguest.device.api.DeviceReport;
+import java.util.BitSet;
+import java.util.function.BooleanSupplier;
 import org.stbguest.image.Digest;
+import org.stbguest.image.Manifest;
 
 /** The agent's HTTP client for the device API; every call carries the device's own bearer token. */
 public final class ServerClient {
@@ -39,10 +42,64 @@ public final class ServerClient {
         send(post(DeviceApi.REPORTS, DeviceApiJson.mapper().writeValueAsBytes(report)));
     }
 
-    /** Fetches one chunk of an image by unicast (repair). The caller verifies it. */
-    public byte[] fetchChunk(Digest root, int index) throws IOException, InterruptedException {
-        HttpRequest req = request(DeviceApi.chunkPath(root, index)).GET().build();
-        return send(req).body();
+    /** The most bytes one range request of {@link #fetchMissingChunks} asks for (a longer run is cut in pieces). */
+    static final long MAX_RANGE_BYTES = 8L << 20;
+
+    /** Takes one repaired chunk, verified against the manifest. */
+    @FunctionalInterface
+    public interface ChunkConsumer {
+        void accept(int index, byte[] data) throws IOException;
+    }
+
+    /**
+     * Unicast repair: fetches the chunks of {@code missing} with HTTP range requests on the image
+     * ({@code Range: bytes=first-last}, RFC 9110), one request per run of consecutive missing chunks (at most
+     * {@link #MAX_RANGE_BYTES}), checks every chunk against the signed manifest and only then hands it to {@code out}.
+     *
+     * @return the chunks fetched (fewer than asked only when {@code cancelled} said stop)
+     * @throws org.stbguest.image.ImageVerificationException when a chunk the server sent does not match the manifest
+     *         (nothing of it has reached {@code out})
+     * @throws IOException when the server does not answer a range with exactly that range
+     */
+    public int fetchMissingChunks(Manifest manifest, BitSet missing, ChunkConsumer out, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
+        int chunkSize = manifest.chunkSize();
+        int perRequest = (int) Math.max(1, MAX_RANGE_BYTES / chunkSize);
+        int fetched = 0;
+        for (int first = missing.nextSetBit(0); first >= 0 && !cancelled.getAsBoolean();
+                first = missing.nextSetBit(first)) {
+            int end = Math.min(missing.nextClearBit(first), first + perRequest); // exclusive
+            long from = (long) first * chunkSize;
+            long to = (long) (end - 1) * chunkSize + manifest.chunkLength(end - 1); // exclusive
+            byte[] run = fetchRange(manifest.rootDigest(), from, to - from);
+            for (int c = first; c < end; c++) {
+                int offset = (int) ((long) (c - first) * chunkSize);
+                manifest.verifyChunk(c, run, offset, manifest.chunkLength(c));
+            }
+            for (int c = first; c < end; c++) {
+                int offset = (int) ((long) (c - first) * chunkSize);
+                out.accept(c, java.util.Arrays.copyOfRange(run, offset, offset + manifest.chunkLength(c)));
+                fetched++;
+            }
+            first = end;
+        }
+        return fetched;
+    }
+
+    /** Bytes {@code [from, from + length)} of an image, by one range request; exactly those, or an exception. */
+    byte[] fetchRange(Digest root, long from, long length) throws IOException, InterruptedException {
+        String range = "bytes=" + from + "-" + (from + length - 1);
+        HttpRequest req = request(DeviceApi.imagePath(root)).setHeader("Accept", "application/octet-stream")
+                .header("Range", range).GET().build();
+        HttpResponse<byte[]> r = send(req);
+        String contentRange = r.headers().firstValue("Content-Range").orElse("");
+        if (r.statusCode() != 206 || r.body().length != length
+                || !contentRange.startsWith("bytes " + from + "-" + (from + length - 1) + "/")) {
+            throw new IOException("GET " + req.uri().getPath() + " with Range " + range + " answered "
+                    + r.statusCode() + " with " + r.body().length + " bytes (Content-Range \"" + contentRange
+                    + "\"), not that range");
+        }
+        return r.body();
     }
 
     private HttpRequest post(String path, byte[] json) {

@@ -18,6 +18,11 @@ public final class DeviceApi {
     private DeviceApi() {
     }
 
+    /** The path of one image (a byte range of it with a {@code Range} header). */
+    public static String imagePath(org.stbguest.image.Digest rootDigest) {
+        return "/api/device/images/" + rootDigest.hex();
+    }
+
     /** The chunk path for one image and chunk. */
     public static String chunkPath(org.stbguest.image.Digest rootDigest, int index) {
         return "/api/device/images/" + rootDigest.hex() + "/chunks/" + index;
