@@ -6,15 +6,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.BitSet;
+import java.util.function.BooleanSupplier;
 import org.stbguest.device.api.CheckIn;
 import org.stbguest.device.api.DesiredState;
 import org.stbguest.device.api.DeviceApi;
 import org.stbguest.device.api.DeviceApiJson;
 import org.stbguest.device.api.DeviceReport;
-import java.util.BitSet;
-import java.util.function.BooleanSupplier;
 import org.stbguest.image.Digest;
 import org.stbguest.image.Manifest;
+import org.stbguest.multicast.ChunkSink;
 
 /** The agent's HTTP client for the device API; every call carries the device's own bearer token. */
 public final class ServerClient {
@@ -45,23 +46,18 @@ public final class ServerClient {
     /** The most bytes one range request of {@link #fetchMissingChunks} asks for (a longer run is cut in pieces). */
     static final long MAX_RANGE_BYTES = 8L << 20;
 
-    /** Takes one repaired chunk, verified against the manifest. */
-    @FunctionalInterface
-    public interface ChunkConsumer {
-        void accept(int index, byte[] data) throws IOException;
-    }
-
     /**
      * Unicast repair: fetches the chunks of {@code missing} with HTTP range requests on the image
      * ({@code Range: bytes=first-last}, RFC 9110), one request per run of consecutive missing chunks (at most
-     * {@link #MAX_RANGE_BYTES}), checks every chunk against the signed manifest and only then hands it to {@code out}.
+     * {@link #MAX_RANGE_BYTES}), checks the run's chunks against the signed manifest (hashed together,
+     * {@link Manifest#checkChunks}) and only then hands them to {@code out}.
      *
      * @return the chunks fetched (fewer than asked only when {@code cancelled} said stop)
      * @throws org.stbguest.image.ImageVerificationException when a chunk the server sent does not match the manifest
-     *         (nothing of it has reached {@code out})
+     *         (nothing of its run has reached {@code out})
      * @throws IOException when the server does not answer a range with exactly that range
      */
-    public int fetchMissingChunks(Manifest manifest, BitSet missing, ChunkConsumer out, BooleanSupplier cancelled)
+    public int fetchMissingChunks(Manifest manifest, BitSet missing, ChunkSink out, BooleanSupplier cancelled)
             throws IOException, InterruptedException {
         int chunkSize = manifest.chunkSize();
         int perRequest = (int) Math.max(1, MAX_RANGE_BYTES / chunkSize);
@@ -72,15 +68,22 @@ public final class ServerClient {
             long from = (long) first * chunkSize;
             long to = (long) (end - 1) * chunkSize + manifest.chunkLength(end - 1); // exclusive
             byte[] run = fetchRange(manifest.rootDigest(), from, to - from);
-            for (int c = first; c < end; c++) {
-                int offset = (int) ((long) (c - first) * chunkSize);
-                manifest.verifyChunk(c, run, offset, manifest.chunkLength(c));
+            int[] indexes = new int[end - first];
+            byte[][] chunks = new byte[end - first][];
+            for (int i = 0; i < indexes.length; i++) {
+                indexes[i] = first + i;
+                int offset = i * chunkSize; // a run is at most MAX_RANGE_BYTES
+                chunks[i] = java.util.Arrays.copyOfRange(run, offset, offset + manifest.chunkLength(first + i));
             }
-            for (int c = first; c < end; c++) {
-                int offset = (int) ((long) (c - first) * chunkSize);
-                out.accept(c, java.util.Arrays.copyOfRange(run, offset, offset + manifest.chunkLength(c)));
-                fetched++;
+            for (var error : manifest.checkChunks(indexes, chunks)) {
+                if (error != null) {
+                    throw error;
+                }
             }
+            for (int i = 0; i < indexes.length; i++) {
+                out.accept(indexes[i], chunks[i]);
+            }
+            fetched += indexes.length;
             first = end;
         }
         return fetched;
