@@ -107,12 +107,18 @@ final class RoleAgent {
         }
     }
 
-    /** Raises the security floor after a verified finalize statement. */
-    synchronized void raiseFloor(long floor) throws IOException {
-        if (floor > pair.securityFloor()) {
-            pair.raiseFloor(floor);
-            store.save(pair);
+    /**
+     * A verified finalize statement: the floor rises at once if a committed slot at or above it runs, and otherwise
+     * once one does (see {@link SlotPair#requestFloor}).
+     */
+    synchronized void requestFloor(long floor) throws IOException {
+        boolean raised = pair.requestFloor(floor);
+        store.save(pair);
+        if (raised) {
             log.info("event=security_floor_raised device={} role={} floor={}", config.deviceId(), role, floor);
+        } else {
+            log.info("event=security_floor_pending device={} role={} floor={} in_force={}", config.deviceId(), role,
+                    floor, pair.securityFloor());
         }
     }
 
@@ -181,8 +187,13 @@ final class RoleAgent {
             BootOutcome outcome = hypervisor.boot(new BootRequest(role, booted, s.digest(), s.version(),
                     storage instanceof FileSlotStorage f ? f.file(booted) : null));
             if (outcome.healthy()) {
+                long floorBefore = pair.securityFloor();
                 pair.markSuccessful(booted);
                 store.save(pair);
+                if (pair.securityFloor() != floorBefore) {
+                    log.info("event=security_floor_raised device={} role={} floor={}", config.deviceId(), role,
+                            pair.securityFloor());
+                }
                 if (booted == target) {
                     log.info("event=slot_committed device={} role={} slot={} version={} image={}", config.deviceId(), role,
                             booted, s.version(), s.digest().shortHex());

@@ -252,7 +252,7 @@ public final class StbAgent implements AutoCloseable {
                 var f = (Statement.Finalize) statement;
                 RoleAgent r = roles.get(f.role());
                 if (r != null) {
-                    r.raiseFloor(f.securityFloor());
+                    r.requestFloor(f.securityFloor());
                 }
             }
             case ANNOUNCE -> checkInSoon();

@@ -51,15 +51,20 @@ public record RoleKeys(int threshold, List<PublicKey> keys) {
 
     /** Number of distinct keys of this role with a valid signature over {@code message}. */
     public int countValid(byte[] message, List<DetachedSignature> signatures) {
+        return validSigners(message, signatures).size();
+    }
+
+    /** The distinct keys of this role with a valid signature over {@code message}, in the order they were found. */
+    public Set<KeyId> validSigners(byte[] message, List<DetachedSignature> signatures) {
         Map<KeyId, PublicKey> byId = byId();
-        Set<KeyId> valid = new HashSet<>();
+        Set<KeyId> valid = new java.util.LinkedHashSet<>();
         for (DetachedSignature s : signatures) {
             PublicKey k = byId.get(s.keyId());
             if (k != null && !valid.contains(s.keyId()) && Ed25519.verify(k, message, s.signature())) {
                 valid.add(s.keyId());
             }
         }
-        return valid.size();
+        return valid;
     }
 
     /** Whether at least {@code threshold} keys of this role signed {@code message}. */

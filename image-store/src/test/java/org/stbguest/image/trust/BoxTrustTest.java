@@ -154,7 +154,7 @@ class BoxTrustTest {
         assertThat(box.accept(newer)).isPresent();
         assertThatThrownBy(() -> box.accept(older))
                 .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.REPLAYED);
-        assertThat(box.state().sequences()).containsEntry("ANNOUNCE:announce:1", 11L);
+        assertThat(box.lastSequence("ANNOUNCE:announce:1")).isEqualTo(11L);
     }
 
     @Test
@@ -170,5 +170,80 @@ class BoxTrustTest {
     void anAnnouncementOfANonMulticastGroupIsMalformed() {
         assertThatThrownBy(() -> new Statement.Announce(1, Digest.sha256(new byte[] {1}), "10.0.0.1", 42001, 100, 1400))
                 .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.MALFORMED_METADATA);
+    }
+
+    @Test
+    void aStolenDirectorKeyThatFastForwardedItsSequenceBlocksNothingOnceRotatedAway() {
+        var genuineOld = statement(40, new Statement.Activate("entertainment", Digest.sha256(new byte[] {1})), director);
+        assertThat(box.accept(genuineOld)).isPresent();
+        // the thief signs with the largest possible number: every later statement of the old key is a "replay"
+        var fastForward = statement(Long.MAX_VALUE,
+                new Statement.Activate("entertainment", Digest.sha256(new byte[] {66})), director);
+        var thiefFinalize = statement(Long.MAX_VALUE, new Statement.Finalize("entertainment", 0xFFFFFFFFL), director);
+        assertThat(box.accept(fastForward)).isPresent();
+        assertThat(box.accept(thiefFinalize)).isPresent();
+        assertThatThrownBy(() -> box.accept(statement(41, new Statement.Activate("entertainment",
+                Digest.sha256(new byte[] {2})), director)))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.REPLAYED);
+
+        // the root keys rotate the director key away
+        SoftwareSigner newDirector = SoftwareSigner.generate();
+        KeySet v2 = keySet(2, keys(2, root), keys(2, release), keys(1, newDirector));
+        box.update(List.of(SignedKeySet.sign(v2, root[0], root[1])));
+
+        var fresh = statement(42, new Statement.Activate("entertainment", Digest.sha256(new byte[] {3})), newDirector);
+        assertThat(box.accept(fresh)).as("the new key's statements work").isPresent();
+        assertThat(box.accept(statement(43, new Statement.Finalize("entertainment", 2), newDirector))).isPresent();
+        assertThat(box.accept(statement(44, new Statement.Activate("entertainment", Digest.sha256(new byte[] {4})),
+                newDirector))).isPresent();
+
+        // replays of either key's old statements still fail
+        assertThatThrownBy(() -> box.accept(fresh)).as("the new key's own replay")
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.REPLAYED);
+        for (var old : List.of(genuineOld, fastForward, thiefFinalize)) {
+            assertThatThrownBy(() -> box.accept(old)).as("the old key no longer counts")
+                    .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.INSUFFICIENT_SIGNATURES);
+        }
+        // and all of it survives a restart
+        BoxTrust restarted = BoxTrust.restore(box.state(), clock);
+        assertThatThrownBy(() -> restarted.accept(fresh))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.REPLAYED);
+        assertThat(restarted.accept(statement(45, new Statement.Activate("entertainment",
+                Digest.sha256(new byte[] {5})), newDirector))).isPresent();
+    }
+
+    @Test
+    void aStatementSignedByTwoDirectorKeysMustBeNewForEach() {
+        SoftwareSigner second = SoftwareSigner.generate();
+        KeySet v2 = keySet(2, keys(2, root), keys(2, release), keys(1, director, second));
+        box.update(List.of(SignedKeySet.sign(v2, root[0], root[1])));
+        assertThat(box.accept(statement(10, new Statement.Finalize("entertainment", 1), director, second))).isPresent();
+        // a statement of the second key alone with a lower number replays the second key's scope
+        assertThatThrownBy(() -> box.accept(statement(9, new Statement.Finalize("entertainment", 0), second)))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.REPLAYED);
+        assertThat(box.accept(statement(11, new Statement.Finalize("entertainment", 2), second))).isPresent();
+    }
+
+    @Test
+    void stateFromBeforeKeyScopedSequencesStillRefusesReplays() {
+        var legacy = new BoxTrust.State(SignedKeySet.sign(v1, root),
+                java.util.Map.of("ACTIVATE:role:entertainment", 30L), java.util.Map.of());
+        BoxTrust restored = BoxTrust.restore(legacy, clock);
+        assertThatThrownBy(() -> restored.accept(statement(29, new Statement.Activate("entertainment",
+                Digest.sha256(new byte[] {1})), director)))
+                .extracting(e -> ((ImageVerificationException) e).reason()).isEqualTo(Reason.REPLAYED);
+        assertThat(restored.accept(statement(31, new Statement.Activate("entertainment",
+                Digest.sha256(new byte[] {1})), director))).isPresent();
+    }
+
+    @Test
+    void announcementStreamsAreBoundedPerKey() {
+        for (int t = 1; t <= BoxTrust.MAX_ANNOUNCE_STREAMS + 50; t++) {
+            box.accept(statement(t, new Statement.Announce(t, Digest.sha256(new byte[] {1}), "239.255.42.2", 42001,
+                    100, 1400), director));
+        }
+        assertThat(box.state().sequences()).hasSize(BoxTrust.MAX_ANNOUNCE_STREAMS);
+        assertThat(box.lastSequence("ANNOUNCE:announce:" + (BoxTrust.MAX_ANNOUNCE_STREAMS + 50)))
+                .isEqualTo(BoxTrust.MAX_ANNOUNCE_STREAMS + 50L);
     }
 }

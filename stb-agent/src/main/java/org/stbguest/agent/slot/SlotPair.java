@@ -27,6 +27,7 @@ public final class SlotPair {
     private final Map<Slot, SlotState> slots = new EnumMap<>(Slot.class);
     private Slot active;
     private long securityFloor;
+    private long pendingFloor;
 
     private SlotPair(String role) {
         this.role = role;
@@ -48,12 +49,14 @@ public final class SlotPair {
         }
         p.active = state.active();
         p.securityFloor = state.securityFloor();
+        p.pendingFloor = state.pendingFloor();
         return p;
     }
 
     /** The persisted form. */
     public BootControlState snapshot() {
-        return new BootControlState(role, active, securityFloor, List.of(slots.get(Slot.A), slots.get(Slot.B)));
+        return new BootControlState(role, active, securityFloor, List.of(slots.get(Slot.A), slots.get(Slot.B)),
+                pendingFloor);
     }
 
     public String role() {
@@ -74,8 +77,14 @@ public final class SlotPair {
         return active().map(s -> slots.get(s).digest());
     }
 
+    /** The floor in force: no image below it is staged or booted. */
     public long securityFloor() {
         return securityFloor;
+    }
+
+    /** The floor the newest finalize statement asked for; it comes into force once a committed slot at it runs. */
+    public long pendingFloor() {
+        return pendingFloor;
     }
 
     /** The slot that may be written: the one not running. */
@@ -139,13 +148,14 @@ public final class SlotPair {
     }
 
     /**
-     * Chooses the slot to boot, as a bootloader would: the bootable slot of highest priority. Booting a slot that is
-     * not yet successful uses up one try. Empty when nothing is bootable.
+     * Chooses the slot to boot, as a bootloader would: the bootable slot of highest priority that is not below the
+     * security floor. Booting a slot that is not yet successful uses up one try. Empty when nothing is bootable.
      */
     public Optional<Slot> selectBootSlot() {
         SlotState best = null;
         for (SlotState s : slots.values()) {
-            if (s.bootable() && (best == null || s.priority() > best.priority())) {
+            if (s.bootable() && s.securityVersion() >= securityFloor
+                    && (best == null || s.priority() > best.priority())) {
                 best = s;
             }
         }
@@ -168,6 +178,7 @@ public final class SlotPair {
             throw new IllegalSlotTransitionException("slot " + slot + " of " + role + " is not the booted slot");
         }
         slots.put(slot, new SlotState(slot, s.digest(), s.version(), s.securityVersion(), s.priority(), 0, true));
+        applyPendingFloor();
     }
 
     /** The guest in {@code slot} failed its trial boot and has no tries left: it will not be picked again. */
@@ -179,11 +190,30 @@ public final class SlotPair {
     }
 
     /**
-     * Raises the security floor (a signed finalize statement); it never goes down. From then on no image below it
-     * is staged or booted, so a rollback below the floor is refused.
+     * A signed finalize statement asks for {@code floor}. The floor in force rises to it only once this pair runs a
+     * committed slot at or above it (as Android Verified Boot updates its rollback index only after the new slot has
+     * booted successfully): until then the request waits, so a trial boot that fails can still fall back to the
+     * previous slot, and the box never runs below its floor nor is left without a bootable slot. The newest request
+     * replaces an older one (a stolen director key's absurd floor is undone by the next genuine finalize); the floor
+     * in force never goes down.
+     *
+     * @return whether the floor in force rose
      */
-    public void raiseFloor(long floor) {
-        securityFloor = Math.max(securityFloor, floor);
+    public boolean requestFloor(long floor) {
+        pendingFloor = floor;
+        return applyPendingFloor();
+    }
+
+    private boolean applyPendingFloor() {
+        if (active == null || pendingFloor <= securityFloor) {
+            return false;
+        }
+        SlotState running = slots.get(active);
+        if (running.successful() && running.securityVersion() >= pendingFloor) {
+            securityFloor = pendingFloor;
+            return true;
+        }
+        return false;
     }
 
     /** Installs a factory image straight into slot A as the committed, running image (manufacturing only). */

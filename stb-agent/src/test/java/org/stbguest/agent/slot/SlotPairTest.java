@@ -132,7 +132,7 @@ class SlotPairTest {
         p.setActiveForTrial(Slot.B, 1);
         p.markSuccessful(p.selectBootSlot().orElseThrow());
 
-        p.raiseFloor(2);
+        assertThat(p.requestFloor(2)).as("a committed slot at the floor runs: in force at once").isTrue();
         assertThatThrownBy(() -> p.setActiveForTrial(Slot.A, 1))
                 .isInstanceOf(IllegalSlotTransitionException.class)
                 .hasMessageContaining("below the floor 2");
@@ -143,10 +143,97 @@ class SlotPairTest {
     }
 
     @Test
-    void theFloorNeverGoesDown() {
+    void theFloorInForceNeverGoesDownThoughANewerFinalizeAsksLess() {
+        Manifest v3 = image(3, 5, 3);
         SlotPair p = runningV1();
-        p.raiseFloor(5);
-        p.raiseFloor(2);
+        p.staged(p.beginStaging(v3), v3);
+        p.setActiveForTrial(Slot.B, 1);
+        p.markSuccessful(p.selectBootSlot().orElseThrow());
+        p.requestFloor(5);
+        p.requestFloor(2);
         assertThat(p.securityFloor()).isEqualTo(5);
+        assertThat(p.pendingFloor()).isEqualTo(2);
+    }
+
+    @Test
+    void aFloorAboveEveryImageWaitsAndBlocksNothing() {
+        // the absurd floor a stolen director key could sign: nothing runs at it, so it never comes into force
+        SlotPair p = runningV1();
+        assertThat(p.requestFloor(0xFFFFFFFFL)).isFalse();
+        assertThat(p.securityFloor()).isZero();
+        p.staged(p.beginStaging(v2), v2);
+        p.setActiveForTrial(Slot.B, 1);
+        assertThat(p.selectBootSlot()).contains(Slot.B);
+        p.markSuccessful(Slot.B);
+        assertThat(p.securityFloor()).isZero();
+        // the next genuine finalize replaces the request
+        assertThat(p.requestFloor(1)).isTrue();
+        assertThat(p.securityFloor()).isEqualTo(1);
+    }
+
+    @Test
+    void finalizeBeforeAFailedTrialWaitsAndTheBoxFallsBackToItsCommittedSlot() {
+        Manifest v3 = image(3, 2, 3);          // security version 2; v1 has 1
+        SlotPair p = runningV1();
+        p.staged(p.beginStaging(v3), v3);
+        p.setActiveForTrial(Slot.B, 1);
+        assertThat(p.selectBootSlot()).contains(Slot.B);
+        // finalize to 2 arrives while v3 is on trial: v3 is not committed, so the floor waits
+        assertThat(p.requestFloor(2)).isFalse();
+        assertThat(p.securityFloor()).isZero();
+        p.markUnbootable(Slot.B);               // the trial failed
+        assertThat(p.selectBootSlot()).as("the fallback is below the requested floor, but in force is none")
+                .contains(Slot.A);
+        assertThat(p.securityFloor()).isZero();
+        assertThat(p.pendingFloor()).isEqualTo(2);
+        // once a committed slot at 2 runs, the floor comes into force by itself
+        p.staged(p.beginStaging(v3), v3);
+        p.setActiveForTrial(Slot.B, 1);
+        p.markSuccessful(p.selectBootSlot().orElseThrow());
+        assertThat(p.securityFloor()).isEqualTo(2);
+        assertThatThrownBy(() -> p.setActiveForTrial(Slot.A, 1)).isInstanceOf(IllegalSlotTransitionException.class);
+    }
+
+    @Test
+    void finalizeAfterTheFallbackWaitsForACommittedSlotAtTheFloor() {
+        Manifest v3 = image(3, 2, 3);
+        SlotPair p = runningV1();
+        p.staged(p.beginStaging(v3), v3);
+        p.setActiveForTrial(Slot.B, 1);
+        assertThat(p.selectBootSlot()).contains(Slot.B);
+        p.markUnbootable(Slot.B);
+        assertThat(p.selectBootSlot()).contains(Slot.A);
+        p.markSuccessful(Slot.A);
+        // finalize arrives after the fallback: the box runs v1 (security 1) and keeps running it
+        assertThat(p.requestFloor(2)).isFalse();
+        assertThat(p.securityFloor()).isZero();
+        assertThat(p.selectBootSlot()).contains(Slot.A);
+        assertThat(p.activeDigest()).contains(v1.rootDigest());
+    }
+
+    @Test
+    void theBootSelectorNeverPicksASlotBelowTheFloor() {
+        Manifest v3 = image(3, 2, 3);
+        SlotPair p = runningV1();
+        p.staged(p.beginStaging(v3), v3);
+        p.setActiveForTrial(Slot.B, 1);
+        p.markSuccessful(p.selectBootSlot().orElseThrow());
+        p.requestFloor(2);
+        // slot A (security 1) is still marked bootable as a fallback, but it is below the floor now
+        assertThat(p.slot(Slot.A).bootable()).isTrue();
+        p.markUnbootable(Slot.B);
+        assertThat(p.selectBootSlot()).as("nothing at or above the floor: nothing is booted below it").isEmpty();
+    }
+
+    @Test
+    void statePersistedBeforePendingFloorsLoads(@TempDir Path dir) throws Exception {
+        var store = new BootControlStore(dir);
+        SlotPair p = runningV1();
+        store.save(p);
+        Path file = dir.resolve("bootctl-entertainment.json");
+        String json = Files.readString(file).replaceAll(",\\s*\"pendingFloor\"\\s*:\\s*\\d+", "");
+        assertThat(json).doesNotContain("pendingFloor");
+        Files.writeString(file, json);
+        assertThat(store.load("entertainment").orElseThrow().pendingFloor()).isZero();
     }
 }
