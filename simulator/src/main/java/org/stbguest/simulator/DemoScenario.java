@@ -235,7 +235,9 @@ public final class DemoScenario {
     private AgentConfig agentConfig(Enrollment e, EmbeddedServer server, SignedKeySet trust, Path dir) {
         return new AgentConfig(e.deviceId(), e.token(), server.uri, MODEL, List.of(ROLE), trust, dir,
                 MulticastSettings.LOOPBACK, DistributorConfig.DEFAULT_CONTROL_GROUP, DistributorConfig.DEFAULT_CONTROL_PORT,
-                Duration.ofMillis(500), Duration.ofSeconds(30), 2);
+                Duration.ofMillis(500), Duration.ofSeconds(30), 2,
+                // the demo's server asks for check-ins every 500 ms; a box in the field never goes below 10 s
+                AgentConfig.Limits.DEFAULTS.withCheckInBounds(Duration.ofMillis(100), Duration.ofMinutes(5)));
     }
 
     private org.stbguest.agent.storage.SlotStorage storage(Path dir) {

@@ -37,7 +37,7 @@ class UnicastRepairIntegrationTest {
             var uploaded = admin.upload(image, DemoScenario.ROLE, 1, 1, List.of(DemoScenario.MODEL));
             Manifest manifest = admin.signedManifest(uploaded.id()).unverifiedManifest();
             Enrollment box = admin.enroll("REPAIR-1", DemoScenario.MODEL);
-            var client = new ServerClient(http, server.uri, box.token(), Duration.ofSeconds(30));
+            var client = new ServerClient(http, server.uri, box.token(), org.stbguest.agent.AgentConfig.Limits.DEFAULTS);
             BitSet missing = new BitSet();
             missing.set(0);
             missing.set(2, 42); // chunks 2..41: forty in a row, the last one short
@@ -56,7 +56,7 @@ class UnicastRepairIntegrationTest {
             received.forEach((c, data) -> assertThat(data).as("chunk %d", c).isEqualTo(Arrays.copyOfRange(image,
                     c * chunk, (int) Math.min(image.length, (long) (c + 1) * chunk))));
 
-            var other = new ServerClient(http, server.uri, box.token() + "x", Duration.ofSeconds(30));
+            var other = new ServerClient(http, server.uri, box.token() + "x", org.stbguest.agent.AgentConfig.Limits.DEFAULTS);
             assertThatThrownBy(() -> other.fetchMissingChunks(manifest, missing, (c, d) -> { }, () -> false))
                     .as("a bad device token gets nothing")
                     .isInstanceOfSatisfying(ServerClient.ServerException.class,

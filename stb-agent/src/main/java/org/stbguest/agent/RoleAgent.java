@@ -37,6 +37,7 @@ import org.stbguest.multicast.TransmissionReceiver;
 final class RoleAgent {
 
     private static final Logger log = LoggerFactory.getLogger(RoleAgent.class);
+    static final int MAX_REFUSED_OFFERS = 64;
 
     private final String role;
     private final AgentConfig config;
@@ -47,7 +48,20 @@ final class RoleAgent {
     private final BootControlStore store;
     private final Consumer<DeviceReport> reporter;
     private final BoxTrust trust;
+    /** Images whose activation this box refused or whose trial boot failed: verified digests of slots it holds. */
     private final Set<Digest> refused = new HashSet<>();
+    /**
+     * Offers whose manifest failed verification, by the digest of exactly what was checked (the manifest's bytes and
+     * every signature), never by the root digest the offer claims: a forged offer must not shadow the genuine image
+     * it imitates. Bounded, oldest forgotten first.
+     */
+    private final Set<Digest> refusedOffers = java.util.Collections.newSetFromMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<Digest, Boolean> eldest) {
+                    return size() > MAX_REFUSED_OFFERS;
+                }
+            });
     private SlotPair pair;
     private Staging staging;
 
@@ -138,16 +152,19 @@ final class RoleAgent {
             log.warn("event=offer_malformed device={} role={} reason={}", config.deviceId(), role, e.getMessage());
             return;
         }
-        if (refused.contains(claimed) || pair.slotHolding(claimed).isPresent()) {
+        // a slot or a staging already holds the verified image with this digest: nothing to do for any offer of it
+        if (pair.slotHolding(claimed).isPresent()
+                || staging != null && staging.manifest.rootDigest().equals(claimed)) {
             return;
         }
-        if (staging != null && staging.manifest.rootDigest().equals(claimed)) {
+        Digest checked = offerDigest(offer.manifest());
+        if (refusedOffers.contains(checked)) {
             return;
         }
         try {
             manifest = trust.verifyManifest(offer.manifest(), role, config.hardwareModel(), pair.securityFloor());
         } catch (ImageVerificationException e) {
-            refused.add(claimed);
+            refusedOffers.add(checked);
             log.warn("event=image_refused device={} role={} image={} reason={} detail={}", config.deviceId(), role,
                     claimed.shortHex(), e.reason(), e.getMessage());
             reporter.accept(new DeviceReport(ReportType.STAGE_FAILED, role, claimed, null, e.reason() + ": " + e.getMessage()));
@@ -160,6 +177,15 @@ final class RoleAgent {
         store.save(pair);
         staging = new Staging(manifest, target, storage.openForWrite(target, manifest));
         staging.start(offer);
+    }
+
+    /** The digest of exactly what a manifest check looks at: the manifest's bytes and every signature. */
+    static Digest offerDigest(org.stbguest.image.SignedManifest signed) {
+        var md = new StringBuilder(signed.manifestBase64());
+        for (var sig : signed.signatures()) {
+            md.append('|').append(sig.keyId().hex()).append(':').append(sig.signatureBase64());
+        }
+        return Digest.sha256(md.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private void activate(Slot target) throws IOException, InterruptedException {

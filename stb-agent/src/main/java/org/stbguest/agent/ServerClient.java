@@ -17,30 +17,44 @@ import org.stbguest.image.Digest;
 import org.stbguest.image.Manifest;
 import org.stbguest.multicast.ChunkSink;
 
-/** The agent's HTTP client for the device API; every call carries the device's own bearer token. */
+/**
+ * The agent's HTTP client for the device API; every call carries the device's own bearer token. Every answer is
+ * read within the box's {@link AgentConfig.Limits}: a check-in answer up to {@code maxAnswerBytes}, a range answer
+ * exactly as long as the range asked for, each within a deadline and above a minimum rate (see
+ * {@link BoundedExchange}), so no server and no man in the middle can hang the box or run it out of memory.
+ */
 public final class ServerClient {
+
+    /** The most body bytes a report's answer may have (it has none). */
+    private static final long REPORT_ANSWER_BYTES = 64 << 10;
 
     private final HttpClient http;
     private final URI server;
     private final String token;
-    private final Duration timeout;
+    private final AgentConfig.Limits limits;
 
-    public ServerClient(HttpClient http, URI server, String token, Duration timeout) {
+    public ServerClient(HttpClient http, URI server, String token, AgentConfig.Limits limits) {
         this.http = http;
         this.server = server;
         this.token = token;
-        this.timeout = timeout;
+        this.limits = limits;
     }
 
     /** Checks in and returns the desired state. */
     public DesiredState checkIn(CheckIn checkIn) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = send(post(DeviceApi.CHECK_IN, DeviceApiJson.mapper().writeValueAsBytes(checkIn)));
-        return DeviceApiJson.mapper().readValue(r.body(), DesiredState.class);
+        HttpResponse<byte[]> r = send(post(DeviceApi.CHECK_IN, DeviceApiJson.mapper().writeValueAsBytes(checkIn)),
+                limits.maxAnswerBytes(), limits.metadataDeadline());
+        try {
+            return DeviceApiJson.mapper().readValue(r.body(), DesiredState.class);
+        } catch (RuntimeException e) { // Jackson's exceptions are unchecked: a garbled answer is an I/O failure
+            throw new IOException("the check-in answer is not a desired state: " + e.getMessage(), e);
+        }
     }
 
     /** Sends one report. */
     public void report(DeviceReport report) throws IOException, InterruptedException {
-        send(post(DeviceApi.REPORTS, DeviceApiJson.mapper().writeValueAsBytes(report)));
+        send(post(DeviceApi.REPORTS, DeviceApiJson.mapper().writeValueAsBytes(report)), REPORT_ANSWER_BYTES,
+                limits.metadataDeadline());
     }
 
     /** The most bytes one range request of {@link #fetchMissingChunks} asks for (a longer run is cut in pieces). */
@@ -94,7 +108,10 @@ public final class ServerClient {
         String range = "bytes=" + from + "-" + (from + length - 1);
         HttpRequest req = request(DeviceApi.imagePath(root)).setHeader("Accept", "application/octet-stream")
                 .header("Range", range).GET().build();
-        HttpResponse<byte[]> r = send(req);
+        // the deadline allows the whole range at the minimum rate, after the wait for the headers
+        Duration deadline = limits.requestTimeout().plus(limits.rateWindow())
+                .plusMillis(Math.max(1, length * 1000 / limits.minBytesPerSecond()));
+        HttpResponse<byte[]> r = send(req, length, deadline);
         String contentRange = r.headers().firstValue("Content-Range").orElse("");
         if (r.statusCode() != 206 || r.body().length != length
                 || !contentRange.startsWith("bytes " + from + "-" + (from + length - 1) + "/")) {
@@ -111,13 +128,15 @@ public final class ServerClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(server.resolve(path)).timeout(timeout)
+        return HttpRequest.newBuilder(server.resolve(path)).timeout(limits.requestTimeout())
                 .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
     }
 
-    private HttpResponse<byte[]> send(HttpRequest req) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+    private HttpResponse<byte[]> send(HttpRequest req, long maxBytes, Duration deadline)
+            throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = BoundedExchange.send(http, req, maxBytes, deadline, limits.minBytesPerSecond(),
+                limits.rateWindow());
         if (r.statusCode() / 100 != 2) {
             String body = new String(r.body(), java.nio.charset.StandardCharsets.UTF_8);
             throw new ServerException(r.statusCode(), req.method() + " " + req.uri().getPath() + " answered "

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,9 +51,11 @@ public final class StbAgent implements AutoCloseable {
     private final AgentStateStore stateStore;
     private final Map<String, Digest> desiredImages = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong refusedAnnouncements = new java.util.concurrent.atomic.AtomicLong();
-    private final AtomicBoolean checkInQueued = new AtomicBoolean();
+    private final Object scheduling = new Object();
+    private boolean checkInRunning;
+    private boolean checkInAgain;
     private volatile boolean closed;
-    private volatile ScheduledFuture<?> next;
+    private ScheduledFuture<?> next;
     private volatile AnnouncementListener listener;
     private long failures;
 
@@ -61,7 +63,7 @@ public final class StbAgent implements AutoCloseable {
                      Function<String, SlotStorage> storageForRole) throws IOException {
         this.config = config;
         this.runtime = runtime;
-        this.client = new ServerClient(runtime.http(), config.server(), config.token(), Duration.ofSeconds(10));
+        this.client = new ServerClient(runtime.http(), config.server(), config.token(), config.limits());
         this.stateStore = new AgentStateStore(config.stateDir());
         var saved = stateStore.load();
         this.trust = saved.map(s -> BoxTrust.restore(s.trust(), runtime.clock()))
@@ -126,7 +128,10 @@ public final class StbAgent implements AutoCloseable {
         return refusedAnnouncements.get();
     }
 
-    /** Asks for a check-in as soon as possible; requests made while one is queued are merged. */
+    /**
+     * Asks for a check-in as soon as possible, even when the next one is scheduled far off; requests made while one
+     * is due or running are merged.
+     */
     public void checkInSoon() {
         schedule(0);
     }
@@ -151,10 +156,11 @@ public final class StbAgent implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        ScheduledFuture<?> n = next;
-        if (n != null) {
-            n.cancel(false);
+        synchronized (scheduling) {
+            closed = true;
+            if (next != null) {
+                next.cancel(false);
+            }
         }
         AnnouncementListener l = listener;
         if (l != null) {
@@ -163,22 +169,59 @@ public final class StbAgent implements AutoCloseable {
         roles.values().forEach(RoleAgent::close);
     }
 
+    /**
+     * Schedules the next check-in {@code delayMillis} from now. An earlier request wins over a later one: asking for
+     * a check-in now while the next is an hour away moves it to now (an announcement must not wait for the
+     * interval), and asking while one is running makes another follow it at once.
+     */
     private void schedule(long delayMillis) {
-        if (closed || !checkInQueued.compareAndSet(false, true)) {
-            return;
-        }
-        ScheduledFuture<?> previous = next;
-        next = runtime.scheduler().schedule(() -> runtime.workers().execute(this::checkIn), delayMillis, TimeUnit.MILLISECONDS);
-        if (previous != null && delayMillis == 0) {
-            previous.cancel(false);
+        synchronized (scheduling) {
+            if (closed) {
+                return;
+            }
+            if (checkInRunning) {
+                if (delayMillis == 0) {
+                    checkInAgain = true;
+                }
+                return;
+            }
+            ScheduledFuture<?> pending = next;
+            if (pending != null && !pending.isDone()) {
+                if (pending.getDelay(TimeUnit.MILLISECONDS) <= delayMillis) {
+                    return; // one is due sooner already
+                }
+                pending.cancel(false);
+            }
+            next = runtime.scheduler().schedule(() -> runtime.workers().execute(this::checkIn), delayMillis,
+                    TimeUnit.MILLISECONDS);
         }
     }
 
-    private synchronized void checkIn() {
-        checkInQueued.set(false);
-        if (closed) {
-            return;
+    private void checkIn() {
+        synchronized (scheduling) {
+            if (closed || checkInRunning) {
+                return;
+            }
+            checkInRunning = true;
+            next = null;
         }
+        long nextDelay;
+        try {
+            nextDelay = checkInOnce();
+        } finally {
+            synchronized (scheduling) {
+                checkInRunning = false;
+                if (checkInAgain) {
+                    checkInAgain = false;
+                    nextDelay = 0;
+                }
+            }
+        }
+        schedule(nextDelay);
+    }
+
+    /** One check-in; returns the delay until the next. */
+    private synchronized long checkInOnce() {
         long nextDelay;
         try {
             DesiredState desired = client.checkIn(new CheckIn(trust.keySet().version(), status()));
@@ -189,11 +232,10 @@ public final class StbAgent implements AutoCloseable {
                 r.getValue().apply(byRole.get(r.getKey()), desiredImages.get(r.getKey()));
             }
             failures = 0;
-            nextDelay = desired.checkInIntervalMillis() > 0 ? desired.checkInIntervalMillis()
-                    : config.defaultCheckInInterval().toMillis();
+            nextDelay = nextInterval(desired.checkInIntervalMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return;
+            return config.limits().maxCheckIn().toMillis();
         } catch (IOException | RuntimeException e) {
             failures++;
             nextDelay = backoff();
@@ -205,7 +247,23 @@ public final class StbAgent implements AutoCloseable {
             nextDelay = backoff();
             log.error("event=check_in_error device={} retry_ms={}", config.deviceId(), nextDelay, e);
         }
-        schedule(nextDelay);
+        return nextDelay;
+    }
+
+    /**
+     * The interval until the next check-in: what the server suggests (unsigned, so only a suggestion) or the
+     * configured default, clamped to the configured bounds and spread by the jitter.
+     */
+    long nextInterval(long suggestedMillis) {
+        var limits = config.limits();
+        long wanted = suggestedMillis > 0 ? suggestedMillis : config.defaultCheckInInterval().toMillis();
+        long clamped = Math.max(limits.minCheckIn().toMillis(), Math.min(limits.maxCheckIn().toMillis(), wanted));
+        return jitter(clamped);
+    }
+
+    private long jitter(long millis) {
+        double spread = config.limits().jitter();
+        return Math.max(1, Math.round(millis * (1 + spread * (2 * ThreadLocalRandom.current().nextDouble() - 1))));
     }
 
     /** Follows key-set rotations, then accepts director statements in sequence order; refusals are reported. */
@@ -275,7 +333,9 @@ public final class StbAgent implements AutoCloseable {
     }
 
     private long backoff() {
-        return Math.min(MAX_BACKOFF_MILLIS, config.defaultCheckInInterval().toMillis() * (1L << Math.min(failures, 5)));
+        long base = Math.max(config.limits().minCheckIn().toMillis(),
+                Math.min(config.limits().maxCheckIn().toMillis(), config.defaultCheckInInterval().toMillis()));
+        return jitter(Math.min(Math.max(MAX_BACKOFF_MILLIS, base), base * (1L << Math.min(failures, 5))));
     }
 
     private void reportAsync(DeviceReport report) {

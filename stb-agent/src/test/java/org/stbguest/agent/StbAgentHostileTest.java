@@ -1,0 +1,220 @@
+package org.stbguest.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stbguest.agent.hypervisor.SimulatedHypervisor;
+import org.stbguest.agent.storage.DigestOnlySlotStorage;
+import org.stbguest.device.api.DesiredState;
+import org.stbguest.device.api.DeviceApi;
+import org.stbguest.device.api.DeviceApiJson;
+import org.stbguest.device.api.DeviceReport;
+import org.stbguest.device.api.ImageOffer;
+import org.stbguest.device.api.ReportType;
+import org.stbguest.device.api.RoleDirective;
+import org.stbguest.device.api.Slot;
+import org.stbguest.image.Digest;
+import org.stbguest.image.ImageChunker;
+import org.stbguest.image.Manifest;
+import org.stbguest.image.SignedManifest;
+import org.stbguest.image.SoftwareSigner;
+import org.stbguest.image.trust.KeySet;
+import org.stbguest.image.trust.RoleKeys;
+import org.stbguest.image.trust.SignedKeySet;
+import org.stbguest.image.trust.SignedStatement;
+import org.stbguest.image.trust.Statement;
+import org.stbguest.multicast.MulticastChannels;
+import org.stbguest.multicast.MulticastSettings;
+
+/**
+ * A whole agent against a hostile server on loopback: nothing unsigned it is told can stop it checking in, make it
+ * check in too often or never again, or make it skip a genuine image.
+ */
+class StbAgentHostileTest {
+
+    private static final String ROLE = "entertainment";
+    private static final String MODEL = "stb-x1";
+
+    private final SoftwareSigner root = SoftwareSigner.generate();
+    private final SoftwareSigner release1 = SoftwareSigner.generate();
+    private final SoftwareSigner release2 = SoftwareSigner.generate();
+    private final SoftwareSigner director = SoftwareSigner.generate();
+    private final SignedKeySet anchor = SignedKeySet.sign(new KeySet(1, Instant.now().plus(Duration.ofDays(365)),
+            new RoleKeys(1, List.of(root.publicKey())),
+            new RoleKeys(2, List.of(release1.publicKey(), release2.publicKey())),
+            new RoleKeys(1, List.of(director.publicKey()))), root);
+
+    private final HostileServer server = start();
+    private final List<Long> checkIns = new CopyOnWriteArrayList<>();
+    private final List<DeviceReport> reports = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final ExecutorService workers = Executors.newFixedThreadPool(4);
+    private final io.netty.channel.EventLoopGroup loops = MulticastChannels.newEventLoopGroup(1);
+    private final AgentRuntime runtime = new AgentRuntime(loops, scheduler, workers,
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), java.time.InstantSource.system());
+    private StbAgent agent;
+
+    private static HostileServer start() {
+        try {
+            return new HostileServer();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        if (agent != null) {
+            agent.close();
+        }
+        server.close();
+        scheduler.shutdownNow();
+        workers.shutdownNow();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private StbAgent agent(Path dir, AgentConfig.Limits limits) throws Exception {
+        AgentConfig config = new AgentConfig(UUID.randomUUID(), "stbd_test", server.uri(), MODEL, List.of(ROLE), anchor,
+                dir, MulticastSettings.LOOPBACK, null, 0, Duration.ofMillis(300), Duration.ofSeconds(5), 1, limits);
+        agent = StbAgent.create(config, runtime, new SimulatedHypervisor(), r -> new DigestOnlySlotStorage());
+        return agent;
+    }
+
+    private static AgentConfig.Limits limits(Duration min, Duration max) {
+        return ServerClientBoundsTest.LIMITS.withCheckInBounds(min, max);
+    }
+
+    /** Routes the device API: check-ins answered by {@code answer} (by count), reports recorded. */
+    private void route(Function<Integer, byte[]> answer, byte[] image) {
+        server.answer(ex -> {
+            String path = ex.getRequestURI().getPath();
+            if (path.equals(DeviceApi.CHECK_IN)) {
+                checkIns.add(System.nanoTime());
+                byte[] body = answer.apply(checkIns.size());
+                if (body == null) {
+                    server.stream(ex, 200, -1); // endless
+                } else {
+                    HostileServer.json(ex, 200, body);
+                }
+            } else if (path.equals(DeviceApi.REPORTS)) {
+                reports.add(DeviceApiJson.mapper().readValue(ex.getRequestBody().readAllBytes(), DeviceReport.class));
+                HostileServer.json(ex, 202, new byte[0]);
+            } else if (path.startsWith("/api/device/images/") && image != null) {
+                range(ex, image);
+            } else {
+                ex.sendResponseHeaders(404, -1);
+            }
+        });
+    }
+
+    private static void range(HttpExchange ex, byte[] image) throws IOException {
+        String spec = ex.getRequestHeaders().getFirst("Range").substring("bytes=".length());
+        int first = Integer.parseInt(spec.substring(0, spec.indexOf('-')));
+        int last = Integer.parseInt(spec.substring(spec.indexOf('-') + 1));
+        ex.getResponseHeaders().set("Content-Range", "bytes " + first + "-" + last + "/" + image.length);
+        ex.sendResponseHeaders(206, last - first + 1);
+        ex.getResponseBody().write(image, first, last - first + 1);
+    }
+
+    private static byte[] desired(long intervalMillis, RoleDirective... roles) {
+        return DeviceApiJson.mapper().writeValueAsBytes(new DesiredState(List.of(), List.of(), List.of(roles),
+                intervalMillis));
+    }
+
+    @Test
+    void aServerAskingForCheckInsEveryMillisecondGetsThemNoMoreOftenThanTheFloor(@TempDir Path dir) throws Exception {
+        route(n -> desired(1), null);
+        agent(dir, limits(Duration.ofMillis(400), Duration.ofSeconds(5))).start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> checkIns.size() >= 4);
+        for (int i = 1; i < checkIns.size(); i++) {
+            long gap = checkIns.get(i) - checkIns.get(i - 1);
+            assertThat(Duration.ofNanos(gap)).as("gap %d", i).isGreaterThan(Duration.ofMillis(400 * 9 / 10 - 20));
+        }
+    }
+
+    @Test
+    void aServerAskingForCheckInsOnceADecadeCannotFreezeTheBox(@TempDir Path dir) throws Exception {
+        route(n -> desired(TimeUnit.DAYS.toMillis(3650)), null);
+        agent(dir, limits(Duration.ofMillis(100), Duration.ofMillis(800))).start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> checkIns.size() >= 3);
+    }
+
+    @Test
+    void theClampedIntervalIsSpreadByTheJitter(@TempDir Path dir) throws Exception {
+        StbAgent a = agent(dir, limits(Duration.ofSeconds(10), Duration.ofHours(24)));
+        var seen = new java.util.TreeSet<Long>();
+        for (int i = 0; i < 200; i++) {
+            long next = a.nextInterval(Long.MAX_VALUE / 2);
+            assertThat(next).isBetween(Duration.ofHours(24).toMillis() * 9 / 10, Duration.ofHours(24).toMillis() * 11 / 10);
+            seen.add(next);
+            assertThat(a.nextInterval(1)).isBetween(9_000L, 11_000L);
+        }
+        assertThat(seen.size()).as("spread, not one fixed instant for the whole fleet").isGreaterThan(100);
+    }
+
+    @Test
+    void aSignedAnnouncementChecksInAtOnceThoughTheNextCheckInIsAnHourAway(@TempDir Path dir) throws Exception {
+        route(n -> desired(TimeUnit.HOURS.toMillis(1)), null);
+        StbAgent a = agent(dir, limits(Duration.ofSeconds(10), Duration.ofHours(24)));
+        a.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> checkIns.size() == 1);
+        var announce = SignedStatement.sign(new SignedStatement.Envelope(1, Instant.now().plusSeconds(600),
+                new Statement.Announce(7, Digest.sha256(new byte[] {1}), "239.255.42.2", 42001, 100, 1400)), director);
+        a.onAnnouncement(announce);
+        await().atMost(Duration.ofSeconds(5)).until(() -> checkIns.size() == 2);
+        // a forged one does nothing
+        var forged = SignedStatement.sign(new SignedStatement.Envelope(2, Instant.now().plusSeconds(600),
+                new Statement.Announce(8, Digest.sha256(new byte[] {1}), "239.255.42.2", 42001, 100, 1400)),
+                SoftwareSigner.generate());
+        a.onAnnouncement(forged);
+        assertThat(a.refusedAnnouncements()).isEqualTo(1);
+        assertThat(checkIns).hasSize(2);
+    }
+
+    @Test
+    void anEndlessCheckInAnswerDoesNotStopTheBoxCheckingIn(@TempDir Path dir) throws Exception {
+        route(n -> n <= 2 ? null : desired(200), null);
+        agent(dir, limits(Duration.ofMillis(100), Duration.ofSeconds(2))).start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> checkIns.size() >= 4);
+        assertThat(server.hungUp).as("the box hung up on the endless answers").isTrue();
+    }
+
+    @Test
+    void aForgedOfferDoesNotShadowTheGenuineImageWithTheSameClaimedDigest(@TempDir Path dir) throws Exception {
+        byte[] image = new byte[3 * Manifest.MIN_CHUNK_SIZE + 17];
+        new SplittableRandom(5).nextBytes(image);
+        Manifest m = ImageChunker.chunk(new java.io.ByteArrayInputStream(image),
+                new ImageChunker.ImageInfo(ROLE, 2, 1, Set.of(MODEL), Manifest.MIN_CHUNK_SIZE), image.length,
+                (i, d, data, len) -> { });
+        SignedManifest forged = SignedManifest.sign(m, release1);           // one signature; two are required
+        SignedManifest genuine = SignedManifest.sign(m, release1, release2);
+        route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(n <= 2 ? forged : genuine, null))), image);
+        agent(dir, limits(Duration.ofMillis(100), Duration.ofSeconds(2))).start();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> reports.stream()
+                .anyMatch(r -> r.type() == ReportType.STAGED && m.rootDigest().equals(r.digest())));
+        assertThat(reports).filteredOn(r -> r.type() == ReportType.STAGE_FAILED)
+                .as("the forged offer was refused once, not again at every check-in").hasSize(1)
+                .first().satisfies(r -> assertThat(r.detail()).contains("INSUFFICIENT_SIGNATURES"));
+        assertThat(agent.slotPair(ROLE).slot(Slot.A).digest()).isEqualTo(m.rootDigest());
+    }
+}
