@@ -23,7 +23,28 @@ public record StbProperties(
         @DefaultValue("60s") Duration checkInInterval,
         @DefaultValue("2s") Duration rolloutTick,
         @DefaultValue Multicast multicast,
-        @DefaultValue Keys keys) {
+        @DefaultValue Keys keys,
+        @DefaultValue Limits limits) {
+
+    /**
+     * Bounds on what clients may send, so that no input is stored without bound or answered with a 5xx.
+     *
+     * @param maxJsonBody          the largest request body of any endpoint but the image upload
+     * @param maxRolesPerCheckIn   guest roles one check-in may describe
+     * @param reportsPerMinute     reports one device may send per minute (more get 429)
+     * @param ticketMaxAge         how far back a ticket's {@code openedAt} may lie
+     * @param ticketMaxClockSkew   how far ahead of the server's clock a ticket's {@code openedAt} may lie
+     * @param loginFailures        failed logins of one account within {@code loginWindow} before it is locked
+     * @param loginWindow          the window failures are counted in, and how long an account stays locked
+     */
+    public record Limits(@DefaultValue("1MB") DataSize maxJsonBody,
+                         @DefaultValue("16") int maxRolesPerCheckIn,
+                         @DefaultValue("120") int reportsPerMinute,
+                         @DefaultValue("30d") Duration ticketMaxAge,
+                         @DefaultValue("5m") Duration ticketMaxClockSkew,
+                         @DefaultValue("5") int loginFailures,
+                         @DefaultValue("60s") Duration loginWindow) {
+    }
 
     /** Multicast parameters handed to the distributor and to boxes. */
     public record Multicast(@DefaultValue("239.255.42.2") String dataGroup,

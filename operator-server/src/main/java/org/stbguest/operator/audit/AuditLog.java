@@ -27,8 +27,13 @@ public class AuditLog {
     /** Records an action by {@code actor} on {@code target}. Never pass secrets in {@code detail}. */
     @Transactional(propagation = Propagation.REQUIRED)
     public void record(String actor, String action, String target, String detail) {
-        repository.save(new AuditEvent(actor, action, target, detail, clock.instant()));
+        repository.save(new AuditEvent(cut(actor, 128), cut(action, 64), cut(target, 256), cut(detail, 2000),
+                clock.instant()));
         log.info("event=audit actor={} action={} target={}", actor, action, target);
+    }
+
+    private static String cut(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
     }
 
     /** The most recent events, newest first. */

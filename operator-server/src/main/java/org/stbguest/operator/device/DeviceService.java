@@ -35,11 +35,15 @@ public class DeviceService implements DeviceTokenAuthenticator {
     private final AuditLog audit;
     private final Clock clock;
 
-    DeviceService(DeviceRepository devices, DeviceRoleStateRepository states, AuditLog audit, Clock clock) {
+    private final int maxRoles;
+
+    DeviceService(DeviceRepository devices, DeviceRoleStateRepository states, AuditLog audit, Clock clock,
+                  org.stbguest.operator.StbProperties props) {
         this.devices = devices;
         this.states = states;
         this.audit = audit;
         this.clock = clock;
+        this.maxRoles = props.limits().maxRolesPerCheckIn();
     }
 
     /** Enrols a box; the returned token is shown once and stored only as a hash. */
@@ -72,9 +76,26 @@ public class DeviceService implements DeviceTokenAuthenticator {
         return devices.findByTokenHash(hash(token)).map(d -> new DevicePrincipal(d.id(), d.hardwareModel()));
     }
 
-    /** Records what a device reports at check-in. */
+    /**
+     * Records what a device reports at check-in: at most {@code maxRolesPerCheckIn} roles, each named as an image
+     * role is, each once.
+     */
     @Transactional
     public void recordCheckIn(UUID deviceId, CheckIn checkIn) {
+        if (checkIn.roles().size() > maxRoles) {
+            throw new ApiException.BadRequest("invalid-check-in", "a check-in may describe at most " + maxRoles
+                    + " roles, this one has " + checkIn.roles().size());
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (RoleStatus r : checkIn.roles()) {
+            if (!MODEL.matcher(r.role()).matches() || !seen.add(r.role())) {
+                throw new ApiException.BadRequest("invalid-check-in", "roles must match " + MODEL.pattern()
+                        + " and appear once each");
+            }
+            if (r.slots().size() > 2) {
+                throw new ApiException.BadRequest("invalid-check-in", "a role has at most two slots");
+            }
+        }
         DeviceEntity d = devices.findById(deviceId)
                 .orElseThrow(() -> new ApiException.NotFound("device-not-found", "no device " + deviceId));
         d.checkedIn(clock.instant());

@@ -66,26 +66,36 @@ class DeviceApiController {
      * of whatever a box missed. Without a Range header the whole image is sent.
      */
     @GetMapping(path = DeviceApi.IMAGE)
-    void image(@PathVariable String rootDigest, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Manifest m = images.releasedManifest(Digest.parse(rootDigest));
-        response.setHeader("Accept-Ranges", "bytes");
-        response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+    void image(@AuthenticationPrincipal DevicePrincipal device, @PathVariable String rootDigest,
+               HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Manifest m = images.releasedManifestFor(Digest.parse(rootDigest), device.hardwareModel());
         String range = request.getHeader("Range");
-        if (range == null) {
-            response.setContentLengthLong(m.size());
-            images.copyRange(m, 0, m.size(), response.getOutputStream());
-            return;
-        }
-        long[] r = ByteRange.parse(range, m.size());
+        long[] r = range == null ? new long[] {0, m.size()} : ByteRange.parse(range, m.size());
         if (r == null) {
             response.setStatus(HttpServletResponse.SC_REQUESTED_RANGE_NOT_SATISFIABLE);
             response.setHeader("Content-Range", "bytes */" + m.size());
             return;
         }
-        response.setStatus(HttpServletResponse.SC_PARTIAL_CONTENT);
-        response.setHeader("Content-Range", "bytes " + r[0] + "-" + (r[0] + r[1] - 1) + "/" + m.size());
+        // every chunk of the answer is checked before the status line goes out: a damaged store answers 503 with a
+        // problem detail, never a success header followed by an error body
+        byte[] buffered = null;
+        if (r[1] <= ImageService.BUFFERED_RANGE) {
+            buffered = images.readRange(m, r[0], r[1]);
+        } else {
+            images.checkRange(m, r[0], r[1]);
+        }
+        response.setHeader("Accept-Ranges", "bytes");
+        response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+        if (range != null) {
+            response.setStatus(HttpServletResponse.SC_PARTIAL_CONTENT);
+            response.setHeader("Content-Range", "bytes " + r[0] + "-" + (r[0] + r[1] - 1) + "/" + m.size());
+        }
         response.setContentLengthLong(r[1]);
-        images.copyRange(m, r[0], r[1], response.getOutputStream());
+        if (buffered != null) {
+            response.getOutputStream().write(buffered);
+        } else {
+            images.copyRange(m, r[0], r[1], response.getOutputStream());
+        }
     }
 
     @PostMapping(DeviceApi.REPORTS)
@@ -95,7 +105,8 @@ class DeviceApiController {
     }
 
     @GetMapping(path = DeviceApi.CHUNK, produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    byte[] chunk(@PathVariable String rootDigest, @PathVariable int index) throws IOException {
-        return images.chunk(Digest.parse(rootDigest), index);
+    byte[] chunk(@AuthenticationPrincipal DevicePrincipal device, @PathVariable String rootDigest,
+                 @PathVariable int index) {
+        return images.chunk(Digest.parse(rootDigest), index, device.hardwareModel());
     }
 }

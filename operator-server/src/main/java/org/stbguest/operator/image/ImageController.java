@@ -34,12 +34,16 @@ class ImageController {
 
     /** An image as the API shows it. */
     record ImageResponse(long id, String role, long version, long securityVersion, List<String> hardwareModels,
-                         long size, String rootDigest, ImageState state, java.time.Instant createdAt) {
+                         long size, String rootDigest, ImageState state, java.time.Instant createdAt,
+                         boolean damaged, String damage) {
         static ImageResponse of(ImageView v) {
             return new ImageResponse(v.id(), v.role(), v.version(), v.securityVersion(), v.hardwareModels(), v.size(),
-                    v.rootDigest().hex(), v.state(), v.createdAt());
+                    v.rootDigest().hex(), v.state(), v.createdAt(), v.damagedAt() != null, v.damage());
         }
     }
+
+    /** The longest grace a garbage collection may be given: a year. */
+    static final long MAX_GRACE_MINUTES = 366L * 24 * 60;
 
     private final ImageService images;
     private final KeySetService keySets;
@@ -94,6 +98,10 @@ class ImageController {
     /** Deletes chunks no image references (older than {@code graceMinutes}, default 60). */
     @PostMapping("/api/images/gc")
     java.util.Map<String, Integer> gc(@RequestParam(defaultValue = "60") long graceMinutes, Principal who) throws IOException {
+        if (graceMinutes < 0 || graceMinutes > MAX_GRACE_MINUTES) {
+            throw new org.stbguest.operator.web.ApiException.BadRequest("invalid-grace",
+                    "graceMinutes must be in 0.." + MAX_GRACE_MINUTES);
+        }
         return java.util.Map.of("deletedChunks", images.collectGarbage(java.time.Duration.ofMinutes(graceMinutes), who.getName()));
     }
 

@@ -44,6 +44,10 @@ class ImageEntity {
     private ImageState state;
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
+    @Column(name = "damaged_at")
+    private Instant damagedAt;
+    @Column(name = "damage")
+    private String damage;
 
     protected ImageEntity() {
     }
@@ -126,5 +130,13 @@ class ImageEntity {
 
     Instant createdAt() {
         return createdAt;
+    }
+
+    Instant damagedAt() {
+        return damagedAt;
+    }
+
+    String damage() {
+        return damage;
     }
 }

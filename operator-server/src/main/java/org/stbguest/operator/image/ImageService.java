@@ -92,7 +92,9 @@ public class ImageService {
                 ImageChunker.DEFAULT_CHUNK_SIZE);
         Path temp = Files.createTempFile(uploads, "upload-", ".part");
         try {
-            copyWithLimit(body, temp);
+            if (copyWithLimit(body, temp) == 0) {
+                throw new ApiException.BadRequest("empty-image", "the upload has no bytes: an image cannot be empty");
+            }
             Manifest manifest;
             try (InputStream in = Files.newInputStream(temp)) {
                 manifest = ImageChunker.chunk(in, info, maxSize, (i, d, data, len) -> chunks.put(d, data, len));
@@ -180,9 +182,92 @@ public class ImageService {
         return ManifestCodec.decode(e.manifest());
     }
 
-    /** Copies a byte range of an image. */
+    /**
+     * The manifest of a released image for a device of {@code model}: a box is never sent an image built for another
+     * hardware model.
+     */
+    @Transactional(readOnly = true)
+    public Manifest releasedManifestFor(Digest root, String model) {
+        Manifest m = releasedManifest(root);
+        if (!m.supportsModel(model)) {
+            throw new ApiException.Forbidden("wrong-model", "image " + root.shortHex() + " is for "
+                    + m.hardwareModels() + ", not for a " + model);
+        }
+        return m;
+    }
+
+    /** Ranges up to this length are read and checked into memory before a byte of the answer goes out. */
+    public static final long BUFFERED_RANGE = 16L << 20;
+
+    /**
+     * Bytes {@code [offset, offset + length)} of an image (at most {@link #BUFFERED_RANGE}), every chunk they touch
+     * read and checked against its digest first, so that a damaged store is found before any success header is sent.
+     *
+     * @throws ApiException.Unavailable when a stored chunk is missing or no longer matches; the image is marked
+     *                                  damaged and the error logged with the image and chunk
+     */
+    public byte[] readRange(Manifest manifest, long offset, long length) {
+        if (length > BUFFERED_RANGE) {
+            throw new IllegalArgumentException("ranges over " + BUFFERED_RANGE + " bytes are streamed, not read");
+        }
+        byte[] out = new byte[(int) length];
+        int chunkSize = manifest.chunkSize();
+        long end = offset + length;
+        for (int c = (int) (offset / chunkSize); (long) c * chunkSize < end; c++) {
+            byte[] data = verifiedChunk(manifest, c);
+            long chunkStart = (long) c * chunkSize;
+            int from = (int) Math.max(0, offset - chunkStart);
+            int to = (int) Math.min(data.length, end - chunkStart);
+            System.arraycopy(data, from, out, (int) (chunkStart + from - offset), to - from);
+        }
+        return out;
+    }
+
+    /** Checks every chunk a range touches (a first pass before a long range is streamed); see {@link #readRange}. */
+    public void checkRange(Manifest manifest, long offset, long length) {
+        int chunkSize = manifest.chunkSize();
+        for (int c = (int) (offset / chunkSize); (long) c * chunkSize < offset + length; c++) {
+            verifiedChunk(manifest, c);
+        }
+    }
+
+    /**
+     * Copies a byte range of an image. Callers check the range first ({@link #checkRange}); a chunk damaged in
+     * between is still caught here, after the headers: the answer is then cut short, which a client sees at once as
+     * a truncated body, never as a wait.
+     */
     public void copyRange(Manifest manifest, long offset, long length, OutputStream out) throws IOException {
-        chunks.copyRange(manifest, offset, length, out);
+        try {
+            chunks.copyRange(manifest, offset, length, out);
+        } catch (ImageVerificationException | java.nio.file.NoSuchFileException e) {
+            damaged(manifest, -1, e);
+            throw new IOException("image " + manifest.rootDigest().shortHex() + " was damaged while being served", e);
+        }
+    }
+
+    private byte[] verifiedChunk(Manifest manifest, int index) {
+        try {
+            return chunks.get(manifest.chunkDigests().get(index));
+        } catch (ImageVerificationException | java.nio.file.NoSuchFileException e) {
+            throw damaged(manifest, index, e);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private ApiException damaged(Manifest manifest, int index, Exception cause) {
+        String what = (index < 0 ? "a chunk" : "chunk " + index) + " of image " + manifest.rootDigest().shortHex()
+                + (cause instanceof java.nio.file.NoSuchFileException ? " is missing from the store"
+                : " no longer matches its digest: " + cause.getMessage());
+        var image = images.findByRootDigest(manifest.rootDigest().hex());
+        long id = image.map(ImageEntity::id).orElse(-1L);
+        log.error("event=stored_chunk_damaged image={} root={} chunk={} detail=\"{}\"", id,
+                manifest.rootDigest().shortHex(), index, what);
+        if (id >= 0 && images.markDamaged(id, clock.instant(), what) > 0) {
+            audit.record("system", "image.damaged", "image/" + id, what);
+        }
+        return new ApiException.Unavailable("image-damaged", what + "; the image cannot be served until it is "
+                + "uploaded again");
     }
 
     @Transactional(readOnly = true)
@@ -207,24 +292,27 @@ public class ImageService {
                 .filter(e -> e.state() == ImageState.RELEASED).findFirst().map(this::view);
     }
 
-    /** One verified chunk of a released image, for unicast repair. */
-    @Transactional(readOnly = true)
-    public byte[] chunk(Digest root, int index) throws IOException {
-        Manifest m = releasedManifest(root);
+    /** One verified chunk of a released image for a device of {@code model}, for unicast repair. */
+    public byte[] chunk(Digest root, int index, String model) {
+        Manifest m = releasedManifestFor(root, model);
         if (index < 0 || index >= m.chunkDigests().size()) {
             throw new ApiException.NotFound("chunk-not-found", "image " + root.shortHex() + " has "
                     + m.chunkDigests().size() + " chunks, not " + (index + 1));
         }
-        return chunks.get(m.chunkDigests().get(index));
+        return verifiedChunk(m, index);
     }
 
-    /** Writes a whole image to {@code out}. */
-    @Transactional(readOnly = true)
+    /**
+     * Writes a whole image to {@code out} (for the distributor), every chunk checked first so that a damaged store
+     * is an error before the answer starts; not transactional, so that damage can be recorded.
+     */
     public void copyImage(long id, OutputStream out) throws IOException {
-        chunks.copyImage(ManifestCodec.decode(entity(id).manifest()), out);
+        Manifest m = ManifestCodec.decode(entity(id).manifest());
+        checkRange(m, 0, m.size());
+        copyRange(m, 0, m.size(), out);
     }
 
-    private void copyWithLimit(InputStream in, Path temp) throws IOException {
+    private long copyWithLimit(InputStream in, Path temp) throws IOException {
         byte[] buf = new byte[256 * 1024];
         long total = 0;
         try (OutputStream out = Files.newOutputStream(temp)) {
@@ -237,6 +325,7 @@ public class ImageService {
                 out.write(buf, 0, n);
             }
         }
+        return total;
     }
 
     private ImageEntity entity(long id) {
@@ -247,6 +336,6 @@ public class ImageService {
         List<DetachedSignature> sigs = DeviceApiJson.signaturesFromJson(e.signatures());
         SignedManifest signed = new SignedManifest(java.util.Base64.getEncoder().encodeToString(e.manifest()), sigs);
         return new ImageView(e.id(), e.role(), e.version(), e.securityVersion(), e.hardwareModels(), e.sizeBytes(),
-                Digest.parse(e.rootDigest()), e.state(), e.createdAt(), signed);
+                Digest.parse(e.rootDigest()), e.state(), e.createdAt(), signed, e.damagedAt(), e.damage());
     }
 }

@@ -13,4 +13,6 @@ interface RolloutRepository extends JpaRepository<RolloutEntity, Long> {
     List<RolloutEntity> findByStateNotOrderByIdDesc(RolloutState state);
 
     List<RolloutEntity> findAllByOrderByIdDesc();
+
+    List<RolloutEntity> findByRoleAndState(String role, RolloutState state);
 }

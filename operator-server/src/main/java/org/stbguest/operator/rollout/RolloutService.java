@@ -45,6 +45,9 @@ public class RolloutService {
     public record GuardCandidate(long rolloutId, String role, Digest image, Instant activatedAt, int complaintThreshold) {
     }
 
+    static final int MAX_COMPLAINT_THRESHOLD = 1_000_000;
+    static final int MAX_REASON = 500;
+
     private final RolloutRepository rollouts;
     private final ImageService images;
     private final DeviceService devices;
@@ -64,12 +67,34 @@ public class RolloutService {
         this.clock = clock;
     }
 
+    /**
+     * The security floor of a role: the highest security version of any finalized rollout's image. Boxes refuse
+     * anything below it, so the server refuses to plan, roll back to or finalize below it as well.
+     */
+    @Transactional(readOnly = true)
+    public long securityFloor(String role) {
+        long floor = 0;
+        for (RolloutEntity r : rollouts.findByRoleAndState(role, RolloutState.FINALIZED)) {
+            floor = Math.max(floor, images.get(r.imageId()).securityVersion());
+        }
+        return floor;
+    }
+
     /** Plans a rollout of a released image; the previous release of the role becomes the rollback target. */
     @Transactional
     public RolloutView create(long imageId, int complaintThreshold, String actor) {
+        if (complaintThreshold < 1 || complaintThreshold > MAX_COMPLAINT_THRESHOLD) {
+            throw new ApiException.BadRequest("invalid-rollout", "complaintThreshold must be in 1.."
+                    + MAX_COMPLAINT_THRESHOLD);
+        }
         ImageView image = images.get(imageId);
         if (image.state() != ImageState.RELEASED) {
             throw new ApiException.Conflict("image-not-released", "image " + imageId + " is " + image.state());
+        }
+        long floor = securityFloor(image.role());
+        if (image.securityVersion() < floor) {
+            throw new ApiException.Conflict("below-security-floor", "image " + imageId + " has security version "
+                    + image.securityVersion() + ", below the finalized floor " + floor + " of role " + image.role());
         }
         Long previous = images.previousRelease(image.role(), image.version()).map(ImageView::id).orElse(null);
         RolloutEntity r = rollouts.save(new RolloutEntity(image.role(), imageId, previous, complaintThreshold, actor,
@@ -97,6 +122,19 @@ public class RolloutService {
     @Transactional
     public RolloutView rollBack(long id, String reason, String actor) {
         RolloutEntity r = entity(id);
+        if (reason.length() > MAX_REASON) {
+            throw new ApiException.BadRequest("invalid-reason", "a reason has at most " + MAX_REASON + " characters");
+        }
+        if (r.previousImageId() == null) {
+            throw new ApiException.Conflict("no-previous-image", "rollout " + id + " has no previous image of role "
+                    + r.role() + " to go back to");
+        }
+        long floor = securityFloor(r.role());
+        ImageView previous = images.get(r.previousImageId());
+        if (previous.securityVersion() < floor) {
+            throw new ApiException.Conflict("below-security-floor", "the previous image has security version "
+                    + previous.securityVersion() + ", below the finalized floor " + floor + " of role " + r.role());
+        }
         r.rollBack(reason, clock.instant());
         transmissions.end(id, false);
         var signed = director.issue(new Statement.Activate(r.role(), images.get(r.previousImageId()).rootDigest()));
@@ -112,8 +150,13 @@ public class RolloutService {
     @Transactional
     public RolloutView finalizeRollout(long id, String actor) {
         RolloutEntity r = entity(id);
-        r.finalizeRollout(clock.instant());
         ImageView image = images.get(r.imageId());
+        long floor = securityFloor(r.role());
+        if (image.securityVersion() < floor) {
+            throw new ApiException.Conflict("floor-would-lower", "finalizing rollout " + id + " would set the floor of "
+                    + r.role() + " to " + image.securityVersion() + ", below its finalized floor " + floor);
+        }
+        r.finalizeRollout(clock.instant());
         var signed = director.issue(new Statement.Finalize(r.role(), image.securityVersion()));
         audit.record(actor, "rollout.finalize", "rollout/" + id, "security floor " + image.securityVersion()
                 + " (statement #" + signed.unverified().sequence() + ")");

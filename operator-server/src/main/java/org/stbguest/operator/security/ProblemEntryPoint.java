@@ -3,7 +3,6 @@ package org.stbguest.operator.security;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.AuthenticationEntryPoint;
 
@@ -19,11 +18,8 @@ final class ProblemEntryPoint implements AuthenticationEntryPoint {
     @Override
     public void commence(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
             throws IOException {
-        response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
         response.setHeader("WWW-Authenticate", challenge);
-        response.setContentType("application/problem+json");
-        response.getOutputStream().write(("{\"type\":\"urn:stb:problem:unauthenticated\",\"title\":\"Unauthorized\","
-                + "\"status\":401,\"code\":\"unauthenticated\",\"detail\":\"valid credentials are required\"}")
-                .getBytes(StandardCharsets.UTF_8));
+        org.stbguest.operator.web.ProblemResponses.write(response, org.springframework.http.HttpStatus.UNAUTHORIZED,
+                "unauthenticated", "valid credentials are required");
     }
 }

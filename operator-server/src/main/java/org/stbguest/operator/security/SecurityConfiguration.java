@@ -35,20 +35,23 @@ class SecurityConfiguration {
 
     @Bean
     @Order(1)
-    SecurityFilterChain deviceApi(HttpSecurity http, DeviceTokenAuthenticator devices) throws Exception {
+    SecurityFilterChain deviceApi(HttpSecurity http, DeviceTokenAuthenticator devices, AuthenticationAudit audit)
+            throws Exception {
         return http.securityMatcher("/api/device/**")
                 .csrf(c -> c.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .addFilterBefore(new DeviceTokenFilter(devices), BasicAuthenticationFilter.class)
                 .authorizeHttpRequests(a -> a.anyRequest().hasRole("DEVICE"))
-                .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Bearer")))
+                .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Bearer"))
+                        .accessDeniedHandler(audit))
                 .build();
     }
 
     @Bean
     @Order(2)
-    SecurityFilterChain operatorApi(HttpSecurity http) throws Exception {
+    SecurityFilterChain operatorApi(HttpSecurity http, AuthenticationAudit audit) throws Exception {
         return http
+                .addFilterBefore(audit.throttleFilter(), BasicAuthenticationFilter.class)
                 .csrf(c -> c.disable()) // stateless REST with Basic credentials; no cookies to ride on
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .authorizeHttpRequests(a -> a
@@ -60,7 +63,8 @@ class SecurityConfiguration {
                         .requestMatchers("/api/**", "/actuator/**").hasRole("OPERATOR")
                         .anyRequest().denyAll())
                 .httpBasic(b -> b.authenticationEntryPoint(new ProblemEntryPoint("Basic realm=\"stb\"")))
-                .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Basic realm=\"stb\"")))
+                .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Basic realm=\"stb\""))
+                        .accessDeniedHandler(audit))
                 .build();
     }
 

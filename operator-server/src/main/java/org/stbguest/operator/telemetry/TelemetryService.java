@@ -16,9 +16,20 @@ import org.stbguest.operator.web.ApiException;
 @Service
 public class TelemetryService {
 
-    /** A ticket as the call-center system posts it: a device by id or by serial, a category, when it was opened. */
+    /**
+     * A ticket as the call-center system posts it: a device by id or by serial, a category, when it was opened, and
+     * the call center's own ticket id, which makes a retried post idempotent.
+     */
     public record TicketRequest(UUID deviceId, String serial, String category, Instant openedAt, String externalId) {
     }
+
+    /** The stored ticket's id, and whether this post was a repeat of one already stored under the same external id. */
+    public record TicketResult(long id, boolean duplicate) {
+    }
+
+    private static final java.util.regex.Pattern CATEGORY = java.util.regex.Pattern.compile("[A-Za-z0-9._: -]{1,64}");
+    private static final java.util.regex.Pattern EXTERNAL_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:/#-]{1,128}");
+    private static final java.util.regex.Pattern ROLE = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
     private final DeviceEventRepository events;
     private final TicketRepository tickets;
@@ -26,27 +37,73 @@ public class TelemetryService {
     private final AuditLog audit;
     private final Clock clock;
 
+    private final org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    private final org.stbguest.operator.StbProperties.Limits limits;
+    private final ReportRateLimiter reportRate;
+
     TelemetryService(DeviceEventRepository events, TicketRepository tickets, DeviceService devices, AuditLog audit,
-                     Clock clock) {
+                     Clock clock, org.springframework.jdbc.core.simple.JdbcClient jdbc,
+                     org.stbguest.operator.StbProperties props) {
         this.events = events;
         this.tickets = tickets;
         this.devices = devices;
         this.audit = audit;
         this.clock = clock;
+        this.jdbc = jdbc;
+        this.limits = props.limits();
+        this.reportRate = new ReportRateLimiter(limits.reportsPerMinute(), clock);
     }
 
+    /**
+     * Stores one report of a device. Each device may send {@code reportsPerMinute}; more are refused with 429
+     * (the box sends the same state with its next check-in, so nothing is lost for good).
+     */
     @Transactional
     public void recordReport(UUID deviceId, DeviceReport report) {
+        if (!ROLE.matcher(report.role()).matches()) {
+            throw new ApiException.BadRequest("invalid-report", "role must match " + ROLE.pattern());
+        }
+        if (!reportRate.tryAcquire(deviceId)) {
+            throw new ApiException.TooManyRequests("too-many-reports", "device " + deviceId + " sent more than "
+                    + limits.reportsPerMinute() + " reports in a minute");
+        }
         events.save(new DeviceEvent(deviceId, report.type().name(), report.role(),
                 report.digest() == null ? null : report.digest().hex(),
                 report.slot() == null ? null : report.slot().name(), report.detail(), clock.instant()));
     }
 
-    /** Records a ticket; the device must be known. Returns the ticket id. */
+    /**
+     * Records a ticket; the device must be known and {@code openedAt} must lie between {@code ticketMaxAge} ago and
+     * {@code ticketMaxClockSkew} ahead of the server's clock (a ticket dated in 2099 would count against every
+     * rollout to come). A ticket whose external id is already stored is not stored again: the first one's id is
+     * returned, so a call center that retries a post counts once.
+     */
     @Transactional
-    public long recordTicket(TicketRequest req, String actor) {
-        if (req.category() == null || req.category().isBlank() || req.category().length() > 64) {
-            throw new ApiException.BadRequest("invalid-ticket", "a ticket needs a category of 1 to 64 characters");
+    public TicketResult recordTicket(TicketRequest req, String actor) {
+        if (req.category() == null || !CATEGORY.matcher(req.category()).matches()) {
+            throw new ApiException.BadRequest("invalid-ticket", "a ticket needs a category matching " + CATEGORY.pattern());
+        }
+        if (req.externalId() != null && !EXTERNAL_ID.matcher(req.externalId()).matches()) {
+            throw new ApiException.BadRequest("invalid-ticket", "externalId must match " + EXTERNAL_ID.pattern());
+        }
+        if (req.serial() != null && req.serial().length() > 128) {
+            throw new ApiException.BadRequest("invalid-ticket", "serial is longer than 128 characters");
+        }
+        Instant now = clock.instant();
+        Instant opened = req.openedAt() == null ? now : req.openedAt();
+        if (opened.isAfter(now.plus(limits.ticketMaxClockSkew()))) {
+            throw new ApiException.BadRequest("ticket-in-future", "openedAt " + opened + " is ahead of the server's "
+                    + "clock " + now + " by more than " + limits.ticketMaxClockSkew());
+        }
+        if (opened.isBefore(now.minus(limits.ticketMaxAge()))) {
+            throw new ApiException.BadRequest("ticket-too-old", "openedAt " + opened + " is more than "
+                    + limits.ticketMaxAge() + " before the server's clock " + now);
+        }
+        if (req.externalId() != null) {
+            var existing = tickets.findByExternalId(req.externalId());
+            if (existing.isPresent()) {
+                return new TicketResult(existing.get().id(), true);
+            }
         }
         DeviceView device;
         if (req.deviceId() != null) {
@@ -56,11 +113,20 @@ public class TelemetryService {
         } else {
             throw new ApiException.BadRequest("invalid-ticket", "a ticket must name a device by deviceId or serial");
         }
-        Instant now = clock.instant();
-        Instant opened = req.openedAt() == null ? now : req.openedAt();
-        long id = tickets.save(new Ticket(device.id(), req.category(), req.externalId(), opened, now)).id();
-        audit.record(actor, "ticket.create", "device/" + device.id(), "category=" + req.category());
-        return id;
+        // on conflict: a concurrent retry of the same ticket got in first; answer with its id
+        var inserted = jdbc.sql("""
+                        insert into ticket (device_id, category, external_id, opened_at, received_at)
+                        values (:device, :category, :external, :opened, :received)
+                        on conflict (external_id) do nothing returning id""")
+                .param("device", device.id()).param("category", req.category()).param("external", req.externalId())
+                .param("opened", java.sql.Timestamp.from(opened)).param("received", java.sql.Timestamp.from(now))
+                .query(Long.class).optional();
+        if (inserted.isEmpty()) {
+            return new TicketResult(tickets.findByExternalId(req.externalId()).orElseThrow().id(), true);
+        }
+        audit.record(actor, "ticket.create", "device/" + device.id(), "category=" + req.category()
+                + (req.externalId() == null ? "" : " external_id=" + req.externalId()));
+        return new TicketResult(inserted.get(), false);
     }
 
     /** Tickets opened since {@code since} by boxes running {@code image} for {@code role}. */

@@ -7,6 +7,8 @@ import org.springframework.data.repository.query.Param;
 
 interface TicketRepository extends JpaRepository<Ticket, Long> {
 
+    java.util.Optional<Ticket> findByExternalId(String externalId);
+
     /** Tickets opened since {@code since} by boxes that now run {@code digest} for {@code role}. */
     @Query(value = """
             select count(*) from ticket t

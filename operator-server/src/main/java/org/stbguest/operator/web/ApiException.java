@@ -45,4 +45,32 @@ public abstract class ApiException extends RuntimeException {
             super(HttpStatus.BAD_REQUEST, code, message);
         }
     }
+
+    /** The client sends too much, too often. */
+    public static final class TooManyRequests extends ApiException {
+        public TooManyRequests(String code, String message) {
+            super(HttpStatus.TOO_MANY_REQUESTS, code, message);
+        }
+    }
+
+    /** The client sent more than a request may carry. */
+    public static final class TooLarge extends ApiException {
+        public TooLarge(String code, String message) {
+            super(HttpStatus.CONTENT_TOO_LARGE, code, message);
+        }
+    }
+
+    /** The server cannot serve the request now, through no fault of the client (damaged storage). */
+    public static final class Unavailable extends ApiException {
+        public Unavailable(String code, String message) {
+            super(HttpStatus.SERVICE_UNAVAILABLE, code, message);
+        }
+    }
+
+    /** The caller may not do this (a device asking for another model's image). */
+    public static final class Forbidden extends ApiException {
+        public Forbidden(String code, String message) {
+            super(HttpStatus.FORBIDDEN, code, message);
+        }
+    }
 }

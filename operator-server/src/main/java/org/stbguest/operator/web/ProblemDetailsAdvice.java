@@ -49,14 +49,45 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.BAD_REQUEST, "invalid-request", "parameter " + e.getName() + " is invalid");
     }
 
+    @ExceptionHandler(org.springframework.dao.DataIntegrityViolationException.class)
+    ResponseEntity<ProblemDetail> integrity(org.springframework.dao.DataIntegrityViolationException e) {
+        // validation should have caught it; a constraint is the last line, and a 409 beats a 500
+        log.warn("event=constraint_violation detail={}", e.getMostSpecificCause().getMessage());
+        return problem(HttpStatus.CONFLICT, "constraint-violation", "the request conflicts with stored data");
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(
+            org.springframework.http.converter.HttpMessageNotReadableException e,
+            org.springframework.http.HttpHeaders headers, org.springframework.http.HttpStatusCode status,
+            org.springframework.web.context.request.WebRequest request) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RequestSizeLimitFilter.BodyTooLargeException) {
+                return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
+                        .body(ProblemResponses.of(HttpStatus.CONTENT_TOO_LARGE, "request-too-large", t.getMessage()));
+            }
+        }
+        return ResponseEntity.badRequest().body(ProblemResponses.of(HttpStatus.BAD_REQUEST, "invalid-request",
+                "the request body is not valid JSON of the expected shape"));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception e, Object body,
+            org.springframework.http.HttpHeaders headers, org.springframework.http.HttpStatusCode status,
+            org.springframework.web.context.request.WebRequest request) {
+        // Spring MVC's own errors (missing parameters, wrong methods...) get our problem type and code too
+        if (body instanceof ProblemDetail p && p.getProperties() == null) {
+            String code = "http-" + status.value();
+            p.setType(URI.create("urn:stb:problem:" + code));
+            p.setProperty("code", code);
+        }
+        return super.handleExceptionInternal(e, body, headers, status, request);
+    }
+
     static ResponseEntity<ProblemDetail> problem(HttpStatus status, String code, String detail) {
         if (status.is5xxServerError()) {
             log.error("event=request_failed code={} detail={}", code, detail);
         }
-        ProblemDetail p = ProblemDetail.forStatusAndDetail(status, detail);
-        p.setType(URI.create("urn:stb:problem:" + code));
-        p.setTitle(status.getReasonPhrase());
-        p.setProperty("code", code);
-        return ResponseEntity.status(status).body(p);
+        return ResponseEntity.status(status).body(ProblemResponses.of(status, code, detail));
     }
 }
