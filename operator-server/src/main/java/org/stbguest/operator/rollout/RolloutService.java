@@ -111,6 +111,12 @@ public class RolloutService {
         if (r.state() == RolloutState.DRAFT && rollouts.existsByRoleAndStateIn(r.role(), LIVE)) {
             throw new ApiException.Conflict("rollout-in-progress", "role " + r.role() + " already has a live rollout");
         }
+        ImageView image = images.get(r.imageId());
+        long floor = securityFloor(r.role());
+        if (image.securityVersion() < floor) {
+            throw new ApiException.Conflict("below-security-floor", "image " + image.id() + " has security version "
+                    + image.securityVersion() + ", below the finalized floor " + floor + " of role " + r.role());
+        }
         r.start(clock.instant());
         var tx = transmissions.schedule(r.id(), images.get(r.imageId()));
         audit.record(actor, "rollout.start", "rollout/" + id, "transmission=" + tx.transmissionId());

@@ -33,6 +33,12 @@ public final class ProblemResponses {
         response.setStatus(status.value());
         response.setContentType("application/problem+json");
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.getOutputStream().write(DeviceApiJson.mapper().writeValueAsBytes(of(status, code, detail)));
+        var body = new java.util.LinkedHashMap<String, Object>();
+        body.put("type", "urn:stb:problem:" + code);
+        body.put("title", status.getReasonPhrase());
+        body.put("status", status.value());
+        body.put("detail", detail);
+        body.put("code", code);
+        response.getOutputStream().write(DeviceApiJson.mapper().writeValueAsBytes(body));
     }
 }
