@@ -68,6 +68,16 @@ class SecurityConfiguration {
                 .build();
     }
 
+    /** The firewall's refusals (encoded slashes, semicolons, null bytes in the URL) as problem details. */
+    @Bean
+    org.springframework.security.web.firewall.RequestRejectedHandler requestRejectedHandler() {
+        return (request, response, e) -> {
+            log.info("event=request_rejected reason=\"{}\"", e.getMessage());
+            org.stbguest.operator.web.ProblemResponses.write(response, org.springframework.http.HttpStatus.BAD_REQUEST,
+                    "request-rejected", "the request URL contains characters this server does not accept");
+        };
+    }
+
     @Bean
     PasswordEncoder passwordEncoder() {
         return PasswordEncoderFactories.createDelegatingPasswordEncoder();
