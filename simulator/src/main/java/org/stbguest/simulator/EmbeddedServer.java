@@ -44,7 +44,8 @@ final class EmbeddedServer implements AutoCloseable {
         p.putAll(extra);
         this.context = new SpringApplicationBuilder(OperatorServerApplication.class).properties(p).run();
         Integer port = context.getEnvironment().getProperty("local.server.port", Integer.class);
-        this.uri = URI.create("http://127.0.0.1:" + port + "/");
+        String scheme = p.containsKey("server.ssl.bundle") ? "https" : "http";
+        this.uri = URI.create(scheme + "://127.0.0.1:" + port + "/");
     }
 
     private static void account(Map<String, Object> p, String name, String hash, String role) {
