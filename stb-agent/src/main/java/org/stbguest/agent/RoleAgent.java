@@ -38,6 +38,8 @@ final class RoleAgent {
 
     private static final Logger log = LoggerFactory.getLogger(RoleAgent.class);
     static final int MAX_REFUSED_OFFERS = 64;
+    /** The largest decoder store a transmission may ask for (the large-block code needs 23 MiB). */
+    static final long MAX_DECODER_BYTES = 64L << 20;
 
     private final String role;
     private final AgentConfig config;
@@ -289,22 +291,37 @@ final class RoleAgent {
             this.writer = writer;
         }
 
+        /**
+         * Receives by multicast when the offer names a transmission the box can take, and otherwise fetches the whole
+         * image by unicast. The transmission's parameters are unsigned: one whose decoder would need more than
+         * {@link #MAX_DECODER_BYTES}, or that cannot be joined (not a multicast group, a port in use), is ignored
+         * rather than allowed to exhaust the box's memory or fail its staging at every check-in.
+         */
         void start(ImageOffer offer) {
-            if (offer.transmission() == null) {
+            var t = offer.transmission();
+            if (t != null && (long) t.symbolSize() * t.blockSymbols() > MAX_DECODER_BYTES) {
+                log.warn("event=transmission_ignored device={} role={} reason=decoder_too_large symbol_size={} "
+                        + "block_symbols={}", config.deviceId(), role, t.symbolSize(), t.blockSymbols());
+                t = null;
+            }
+            if (t != null) {
+                try {
+                    receiver = TransmissionReceiver.start(runtime.eventLoops(), config.multicast(), t, manifest,
+                            new BitSet(), writer::writeChunk, runtime.workers());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failStaging(this, e);
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    log.warn("event=transmission_ignored device={} role={} reason=cannot_join error={}",
+                            config.deviceId(), role, e.toString());
+                    t = null;
+                }
+            }
+            if (t == null) {
                 BitSet all = new BitSet();
                 all.set(0, manifest.chunkDigests().size());
                 runtime.workers().execute(() -> repairThenFinish(all));
-                return;
-            }
-            try {
-                receiver = TransmissionReceiver.start(runtime.eventLoops(), config.multicast(), offer.transmission(),
-                        manifest, new BitSet(), writer::writeChunk, runtime.workers());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failStaging(this, e);
-                return;
-            } catch (IOException | RuntimeException e) {
-                failStaging(this, e);
                 return;
             }
             receiver.completion()

@@ -93,8 +93,12 @@ class StbAgentHostileTest {
     }
 
     private StbAgent agent(Path dir, AgentConfig.Limits limits) throws Exception {
+        return agent(dir, limits, Duration.ofSeconds(5));
+    }
+
+    private StbAgent agent(Path dir, AgentConfig.Limits limits, Duration stageTimeout) throws Exception {
         AgentConfig config = new AgentConfig(UUID.randomUUID(), "stbd_test", server.uri(), MODEL, List.of(ROLE), anchor,
-                dir, MulticastSettings.LOOPBACK, null, 0, Duration.ofMillis(300), Duration.ofSeconds(5), 1, limits);
+                dir, MulticastSettings.LOOPBACK, null, 0, Duration.ofMillis(300), stageTimeout, 1, limits);
         agent = StbAgent.create(config, runtime, new SimulatedHypervisor(), r -> new DigestOnlySlotStorage());
         return agent;
     }
@@ -216,5 +220,41 @@ class StbAgentHostileTest {
                 .as("the forged offer was refused once, not again at every check-in").hasSize(1)
                 .first().satisfies(r -> assertThat(r.detail()).contains("INSUFFICIENT_SIGNATURES"));
         assertThat(agent.slotPair(ROLE).slot(Slot.A).digest()).isEqualTo(m.rootDigest());
+    }
+
+    @Test
+    void aTransmissionNeedingAHugeDecoderOrNoMulticastGroupIsIgnoredForUnicast(@TempDir Path dir) throws Exception {
+        byte[] image = new byte[2 * Manifest.MIN_CHUNK_SIZE + 5];
+        new SplittableRandom(6).nextBytes(image);
+        Manifest m = ImageChunker.chunk(new java.io.ByteArrayInputStream(image),
+                new ImageChunker.ImageInfo(ROLE, 2, 1, Set.of(MODEL), Manifest.MIN_CHUNK_SIZE), image.length,
+                (i, d, data, len) -> { });
+        SignedManifest genuine = SignedManifest.sign(m, release1, release2);
+        // 65,000-byte symbols in blocks of 32,768: a 2 GiB decoder store, on an unsigned say-so
+        var huge = new org.stbguest.device.api.TransmissionInfo(1, "239.255.42.2", 42999, 65000, 32768);
+        route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(genuine, huge))), image);
+        long t0 = System.nanoTime();
+        agent(dir, limits(Duration.ofMillis(100), Duration.ofSeconds(2)), Duration.ofSeconds(60)).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> reports.stream()
+                .anyMatch(r -> r.type() == ReportType.STAGED && m.rootDigest().equals(r.digest())));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("by unicast at once, not after the 60 s stage timeout")
+                .isLessThan(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void aTransmissionThatCannotBeJoinedFallsBackToUnicastInsteadOfFailingEveryCheckIn(@TempDir Path dir)
+            throws Exception {
+        byte[] image = new byte[2 * Manifest.MIN_CHUNK_SIZE + 9];
+        new SplittableRandom(8).nextBytes(image);
+        Manifest m = ImageChunker.chunk(new java.io.ByteArrayInputStream(image),
+                new ImageChunker.ImageInfo(ROLE, 2, 1, Set.of(MODEL), Manifest.MIN_CHUNK_SIZE), image.length,
+                (i, d, data, len) -> { });
+        SignedManifest genuine = SignedManifest.sign(m, release1, release2);
+        var unicastGroup = new org.stbguest.device.api.TransmissionInfo(1, "127.0.0.1", 42998, 1400, 64);
+        route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(genuine, unicastGroup))), image);
+        agent(dir, limits(Duration.ofMillis(100), Duration.ofSeconds(2)), Duration.ofSeconds(60)).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> reports.stream()
+                .anyMatch(r -> r.type() == ReportType.STAGED && m.rootDigest().equals(r.digest())));
+        assertThat(reports).noneMatch(r -> r.type() == ReportType.STAGE_FAILED);
     }
 }
