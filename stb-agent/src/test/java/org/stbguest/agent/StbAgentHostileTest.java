@@ -139,6 +139,18 @@ class StbAgentHostileTest {
         ex.getResponseBody().write(image, first, last - first + 1);
     }
 
+    private static byte[] randomImage(int size, long seed) {
+        byte[] image = new byte[size];
+        new SplittableRandom(seed).nextBytes(image);
+        return image;
+    }
+
+    private static Manifest manifestOf(byte[] image) throws IOException {
+        return ImageChunker.chunk(new java.io.ByteArrayInputStream(image),
+                new ImageChunker.ImageInfo(ROLE, 2, 1, Set.of(MODEL), Manifest.MIN_CHUNK_SIZE), image.length,
+                (i, d, data, len) -> { });
+    }
+
     private static byte[] desired(long intervalMillis, RoleDirective... roles) {
         return DeviceApiJson.mapper().writeValueAsBytes(new DesiredState(List.of(), List.of(), List.of(roles),
                 intervalMillis));
@@ -204,11 +216,8 @@ class StbAgentHostileTest {
 
     @Test
     void aForgedOfferDoesNotShadowTheGenuineImageWithTheSameClaimedDigest(@TempDir Path dir) throws Exception {
-        byte[] image = new byte[3 * Manifest.MIN_CHUNK_SIZE + 17];
-        new SplittableRandom(5).nextBytes(image);
-        Manifest m = ImageChunker.chunk(new java.io.ByteArrayInputStream(image),
-                new ImageChunker.ImageInfo(ROLE, 2, 1, Set.of(MODEL), Manifest.MIN_CHUNK_SIZE), image.length,
-                (i, d, data, len) -> { });
+        byte[] image = randomImage(3 * Manifest.MIN_CHUNK_SIZE + 17, 5);
+        Manifest m = manifestOf(image);
         SignedManifest forged = SignedManifest.sign(m, release1);           // one signature; two are required
         SignedManifest genuine = SignedManifest.sign(m, release1, release2);
         route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(n <= 2 ? forged : genuine, null))), image);
@@ -224,11 +233,8 @@ class StbAgentHostileTest {
 
     @Test
     void aTransmissionNeedingAHugeDecoderOrNoMulticastGroupIsIgnoredForUnicast(@TempDir Path dir) throws Exception {
-        byte[] image = new byte[2 * Manifest.MIN_CHUNK_SIZE + 5];
-        new SplittableRandom(6).nextBytes(image);
-        Manifest m = ImageChunker.chunk(new java.io.ByteArrayInputStream(image),
-                new ImageChunker.ImageInfo(ROLE, 2, 1, Set.of(MODEL), Manifest.MIN_CHUNK_SIZE), image.length,
-                (i, d, data, len) -> { });
+        byte[] image = randomImage(2 * Manifest.MIN_CHUNK_SIZE + 5, 6);
+        Manifest m = manifestOf(image);
         SignedManifest genuine = SignedManifest.sign(m, release1, release2);
         // 65,000-byte symbols in blocks of 32,768: a 2 GiB decoder store, on an unsigned say-so
         var huge = new org.stbguest.device.api.TransmissionInfo(1, "239.255.42.2", 42999, 65000, 32768);
@@ -244,11 +250,8 @@ class StbAgentHostileTest {
     @Test
     void aTransmissionThatCannotBeJoinedFallsBackToUnicastInsteadOfFailingEveryCheckIn(@TempDir Path dir)
             throws Exception {
-        byte[] image = new byte[2 * Manifest.MIN_CHUNK_SIZE + 9];
-        new SplittableRandom(8).nextBytes(image);
-        Manifest m = ImageChunker.chunk(new java.io.ByteArrayInputStream(image),
-                new ImageChunker.ImageInfo(ROLE, 2, 1, Set.of(MODEL), Manifest.MIN_CHUNK_SIZE), image.length,
-                (i, d, data, len) -> { });
+        byte[] image = randomImage(2 * Manifest.MIN_CHUNK_SIZE + 9, 8);
+        Manifest m = manifestOf(image);
         SignedManifest genuine = SignedManifest.sign(m, release1, release2);
         var unicastGroup = new org.stbguest.device.api.TransmissionInfo(1, "127.0.0.1", 42998, 1400, 64);
         route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(genuine, unicastGroup))), image);
