@@ -44,12 +44,28 @@ public final class ServerClient {
     public DesiredState checkIn(CheckIn checkIn) throws IOException, InterruptedException {
         HttpResponse<byte[]> r = send(post(DeviceApi.CHECK_IN, DeviceApiJson.mapper().writeValueAsBytes(checkIn)),
                 limits.maxAnswerBytes(), limits.metadataDeadline());
+        DesiredState desired;
         try {
-            return DeviceApiJson.mapper().readValue(r.body(), DesiredState.class);
+            desired = DeviceApiJson.mapper().readValue(r.body(), DesiredState.class);
         } catch (RuntimeException e) { // Jackson's exceptions are unchecked: a garbled answer is an I/O failure
             throw new IOException("the check-in answer is not a desired state: " + e.getMessage(), e);
         }
+        // each key set and statement costs signature checks: an answer stuffed with thousands is refused whole
+        if (desired.keySets().size() > MAX_KEY_SETS || desired.statements().size() > MAX_STATEMENTS
+                || desired.roles().size() > MAX_ROLES) {
+            throw new IOException("the check-in answer carries " + desired.keySets().size() + " key sets, "
+                    + desired.statements().size() + " statements and " + desired.roles().size()
+                    + " roles; at most " + MAX_KEY_SETS + ", " + MAX_STATEMENTS + " and " + MAX_ROLES + " are read");
+        }
+        return desired;
     }
+
+    /** The most key sets (rotations to follow) one check-in answer may carry. */
+    static final int MAX_KEY_SETS = 64;
+    /** The most director statements one check-in answer may carry. */
+    static final int MAX_STATEMENTS = 256;
+    /** The most role directives one check-in answer may carry. */
+    static final int MAX_ROLES = 64;
 
     /** Sends one report. */
     public void report(DeviceReport report) throws IOException, InterruptedException {

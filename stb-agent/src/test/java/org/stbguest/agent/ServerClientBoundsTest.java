@@ -133,6 +133,18 @@ class ServerClientBoundsTest {
     }
 
     @Test
+    void anAnswerStuffedWithStatementsIsRefusedBeforeAnyIsVerified() {
+        var signer = org.stbguest.image.SoftwareSigner.generate();
+        var one = org.stbguest.image.trust.SignedStatement.sign(new org.stbguest.image.trust.SignedStatement.Envelope(1,
+                java.time.Instant.now().plusSeconds(60), new org.stbguest.image.trust.Statement.Finalize("e", 1)), signer);
+        byte[] body = org.stbguest.device.api.DeviceApiJson.mapper().writeValueAsBytes(
+                new org.stbguest.device.api.DesiredState(List.of(), java.util.Collections.nCopies(5000, one), List.of(), 1000));
+        server.answer(ex -> HostileServer.json(ex, 200, body));
+        assertThatThrownBy(() -> client.checkIn(checkIn())).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("5000 statements");
+    }
+
+    @Test
     void anAnswerWithinTheBoundsIsRead() throws Exception {
         server.answer(ex -> HostileServer.json(ex, 200, "{\"roles\":[],\"checkInIntervalMillis\":7}".getBytes()));
         assertThat(client.checkIn(checkIn()).checkInIntervalMillis()).isEqualTo(7);
