@@ -138,10 +138,10 @@ class ServerClientBoundsTest {
         var one = org.stbguest.image.trust.SignedStatement.sign(new org.stbguest.image.trust.SignedStatement.Envelope(1,
                 java.time.Instant.now().plusSeconds(60), new org.stbguest.image.trust.Statement.Finalize("e", 1)), signer);
         byte[] body = org.stbguest.device.api.DeviceApiJson.mapper().writeValueAsBytes(
-                new org.stbguest.device.api.DesiredState(List.of(), java.util.Collections.nCopies(5000, one), List.of(), 1000));
+                new org.stbguest.device.api.DesiredState(List.of(), java.util.Collections.nCopies(1000, one), List.of(), 1000));
         server.answer(ex -> HostileServer.json(ex, 200, body));
         assertThatThrownBy(() -> client.checkIn(checkIn())).isInstanceOf(java.io.IOException.class)
-                .hasMessageContaining("5000 statements");
+                .hasMessageContaining("1000 statements");
     }
 
     @Test
