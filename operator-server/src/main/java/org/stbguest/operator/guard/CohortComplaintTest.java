@@ -11,10 +11,10 @@ package org.stbguest.operator.guard;
  *       long and however often it is looked at;</li>
  *   <li>the <b>CUSUM</b>, the same sum floored at 0, so a regression that starts late (a leak, a date bug) is caught as
  *       fast as one present from activation; its threshold is calibrated by A/A simulation of the rollout's plan so
- *       that it halts at most alpha/2 of healthy rollouts over their guarded life ({@link CusumCalibration}).</li>
+ *       that the two together halt at most alpha of healthy rollouts over their guarded life ({@link CusumCalibration}).</li>
  * </ul>
  * The SPRT is the faster of the two for a regression present from activation, the CUSUM for one that starts late;
- * together, at the cost of half the alpha each, they stay within 1.2 times the better of the two in every case
+ * together, the SPRT at half the alpha and the CUSUM at what is left of it, they stay within 1.2 times the better of the two in every case
  * measured (see {@code bench/guard}). Not thread-safe; one instance per rollout and signal.
  */
 public final class CohortComplaintTest {

@@ -29,6 +29,29 @@ public final class GuardSimulation {
         return maxStatistic(plan, settings, runs, seed, true);
     }
 
+    /**
+     * Per healthy run, the largest value the CUSUM reaches, or {@link Double#POSITIVE_INFINITY} for a run in which
+     * the SPRT crosses {@code sprtThreshold} (that run halts whatever the CUSUM's threshold): the samples from which
+     * the CUSUM's threshold of the combined test is chosen.
+     */
+    public static double[] jointSamples(RolloutPlan plan, GuardSettings settings, double sprtThreshold, int runs,
+                                        long seed) {
+        return IntStream.range(0, runs).parallel().mapToDouble(i -> {
+            var test = new CohortComplaintTest(settings, Double.MAX_VALUE);
+            double[] max = {0};
+            simulate(plan, settings, Regression.NONE, random(seed, i), (fromNew, p0, hours) -> {
+                test.observe(fromNew, p0);
+                max[0] = Math.max(max[0], test.cusum());
+                if (test.sprt() >= sprtThreshold) {
+                    max[0] = Double.POSITIVE_INFINITY;
+                    return true;
+                }
+                return false;
+            });
+            return max[0];
+        }).toArray();
+    }
+
     /** Per run, the largest value the plain SPRT reaches over a healthy life (for comparisons). */
     public static double[] maxSprt(RolloutPlan plan, GuardSettings settings, int runs, long seed) {
         return maxStatistic(plan, settings, runs, seed, false);
