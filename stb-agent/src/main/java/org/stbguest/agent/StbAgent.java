@@ -300,7 +300,10 @@ public final class StbAgent implements AutoCloseable {
         switch (statement.kind()) {
             case ACTIVATE -> {
                 var a = (Statement.Activate) statement;
-                if (roles.containsKey(a.role())) {
+                if (roles.containsKey(a.role()) && !a.includes(config.deviceId())) {
+                    log.debug("event=activate_not_for_this_box device={} role={} image={}", config.deviceId(),
+                            a.role(), a.image().shortHex());
+                } else if (roles.containsKey(a.role())) {
                     desiredImages.put(a.role(), a.image());
                     log.info("event=activate_accepted device={} role={} image={}", config.deviceId(), a.role(),
                             a.image().shortHex());

@@ -260,4 +260,30 @@ class StbAgentHostileTest {
                 .anyMatch(r -> r.type() == ReportType.STAGED && m.rootDigest().equals(r.digest())));
         assertThat(reports).noneMatch(r -> r.type() == ReportType.STAGE_FAILED);
     }
+
+    @Test
+    void anActivationForAWaveTheBoxIsNotInLeavesItOnItsImage(@TempDir Path dir) throws Exception {
+        byte[] image = randomImage(2 * Manifest.MIN_CHUNK_SIZE + 3, 11);
+        Manifest m = manifestOf(image);
+        SignedManifest genuine = SignedManifest.sign(m, release1, release2);
+        StbAgent a = agent(dir, limits(Duration.ofMillis(100), Duration.ofSeconds(1)));
+        long rank = Statement.Cohort.rank(99, a.config().deviceId());
+        var notMine = SignedStatement.sign(new SignedStatement.Envelope(1, Instant.now().plusSeconds(600),
+                new Statement.Activate(ROLE, m.rootDigest(), new Statement.Cohort(99, rank))), director);
+        var mine = SignedStatement.sign(new SignedStatement.Envelope(2, Instant.now().plusSeconds(600),
+                new Statement.Activate(ROLE, m.rootDigest(), new Statement.Cohort(99, rank + 1))), director);
+        var current = new java.util.concurrent.atomic.AtomicReference<>(notMine);
+        route(n -> DeviceApiJson.mapper().writeValueAsBytes(new DesiredState(List.of(), List.of(current.get()),
+                List.of(new RoleDirective(ROLE, new ImageOffer(genuine, null))), 200)), image);
+        a.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> reports.stream().anyMatch(r -> r.type() == ReportType.STAGED));
+        int seen = checkIns.size();
+        await().atMost(Duration.ofSeconds(20)).until(() -> checkIns.size() >= seen + 3);
+        assertThat(a.slotPair(ROLE).active()).as("the wave's statement is not for this box").isEmpty();
+
+        current.set(mine);
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.slotPair(ROLE).activeDigest()
+                .filter(m.rootDigest()::equals).isPresent());
+        assertThat(reports).anyMatch(r -> r.type() == ReportType.ACTIVATED);
+    }
 }

@@ -22,12 +22,25 @@ public sealed interface Statement permits Statement.Activate, Statement.Finalize
         return kind() + ":" + stream();
     }
 
-    /** Run {@code image} for {@code role}: used both to activate a new image and to roll back to the previous one. */
-    record Activate(String role, org.stbguest.image.Digest image) implements Statement {
+    /**
+     * Run {@code image} for {@code role}: used both to activate a new image and to roll back to the previous one.
+     * With a {@code cohort}, only the boxes in it are meant (a wave of a rollout); without one, every box.
+     */
+    record Activate(String role, org.stbguest.image.Digest image, Cohort cohort) implements Statement {
         public Activate {
             if (role == null || role.isBlank() || image == null) {
                 throw Bytes.malformed("activate needs a role and an image");
             }
+        }
+
+        /** An activation meant for every box of the role. */
+        public Activate(String role, org.stbguest.image.Digest image) {
+            this(role, image, null);
+        }
+
+        /** Whether the box with this device id is meant. */
+        public boolean includes(java.util.UUID deviceId) {
+            return cohort == null || cohort.includes(deviceId);
         }
 
         @Override
@@ -84,6 +97,36 @@ public sealed interface Statement permits Statement.Activate, Statement.Finalize
         @Override
         public String stream() {
             return "announce:" + transmissionId;
+        }
+    }
+
+    /**
+     * The boxes of one wave, chosen by a stable hash: a box belongs when the first four bytes of
+     * SHA-256(seed as 8 bytes, device id as 16 bytes), read as an unsigned number, are below {@code bound}. The seed is
+     * the rollout's id, so a box's place in the order never changes and a re-run of the plan picks the same boxes;
+     * a later wave of the same rollout has a higher bound and so contains every earlier one. A bound of 2^32 takes
+     * every box. The box computes its own membership from the signed statement: no unsigned list says who is in.
+     */
+    record Cohort(long seed, long bound) {
+        /** The bound that takes every box. */
+        public static final long ALL = 1L << 32;
+
+        public Cohort {
+            if (bound < 0 || bound > ALL) {
+                throw Bytes.malformed("a cohort's bound must be in 0..2^32, got " + bound);
+            }
+        }
+
+        public boolean includes(java.util.UUID deviceId) {
+            return rank(seed, deviceId) < bound;
+        }
+
+        /** A device's place in the order of a rollout with this seed: 0..2^32-1. */
+        public static long rank(long seed, java.util.UUID deviceId) {
+            byte[] in = java.nio.ByteBuffer.allocate(24).putLong(seed).putLong(deviceId.getMostSignificantBits())
+                    .putLong(deviceId.getLeastSignificantBits()).array();
+            byte[] d = org.stbguest.image.Digest.sha256(in).bytes();
+            return ((d[0] & 0xFFL) << 24) | ((d[1] & 0xFFL) << 16) | ((d[2] & 0xFFL) << 8) | (d[3] & 0xFFL);
         }
     }
 }

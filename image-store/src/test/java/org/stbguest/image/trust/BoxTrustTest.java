@@ -246,4 +246,42 @@ class BoxTrustTest {
         assertThat(box.lastSequence("ANNOUNCE:announce:" + (BoxTrust.MAX_ANNOUNCE_STREAMS + 50)))
                 .isEqualTo(BoxTrust.MAX_ANNOUNCE_STREAMS + 50L);
     }
+
+    @Test
+    void aCohortTakesAStableShareOfBoxesAndALaterWaveContainsTheEarlierOne() {
+        var wave1 = new Statement.Cohort(42, Statement.Cohort.ALL / 10);
+        var wave2 = new Statement.Cohort(42, Statement.Cohort.ALL / 2);
+        int in1 = 0;
+        int in2 = 0;
+        var random = new java.util.Random(1);
+        for (int i = 0; i < 20_000; i++) {
+            var device = new java.util.UUID(random.nextLong(), random.nextLong());
+            boolean a = wave1.includes(device);
+            boolean b = wave2.includes(device);
+            assertThat(!a || b).as("wave 2 contains wave 1").isTrue();
+            assertThat(wave1.includes(device)).as("stable").isEqualTo(a);
+            in1 += a ? 1 : 0;
+            in2 += b ? 1 : 0;
+        }
+        assertThat(in1).isBetween(1_800, 2_200);
+        assertThat(in2).isBetween(9_600, 10_400);
+        assertThat(new Statement.Cohort(42, Statement.Cohort.ALL).includes(java.util.UUID.randomUUID())).isTrue();
+        assertThat(new Statement.Cohort(42, 0).includes(java.util.UUID.randomUUID())).isFalse();
+    }
+
+    @Test
+    void anActivationForACohortRoundTripsAndNamesItsBoxes() {
+        var device = java.util.UUID.randomUUID();
+        long rank = Statement.Cohort.rank(9, device);
+        var in = new Statement.Activate("entertainment", Digest.sha256(new byte[] {1}), new Statement.Cohort(9, rank + 1));
+        var out = new Statement.Activate("entertainment", Digest.sha256(new byte[] {1}), new Statement.Cohort(9, rank));
+        var env = new SignedStatement.Envelope(3, NOW.plus(Duration.ofDays(1)), in);
+        assertThat(StatementCodec.decode(StatementCodec.encode(env))).isEqualTo(env);
+        assertThat(StatementCodec.encode(env)[4]).as("format 2").isEqualTo((byte) 2);
+        assertThat(in.includes(device)).isTrue();
+        assertThat(out.includes(device)).isFalse();
+        var everyone = new SignedStatement.Envelope(3, NOW.plus(Duration.ofDays(1)),
+                new Statement.Activate("entertainment", Digest.sha256(new byte[] {1})));
+        assertThat(StatementCodec.encode(everyone)[4]).as("format 1, as before").isEqualTo((byte) 1);
+    }
 }

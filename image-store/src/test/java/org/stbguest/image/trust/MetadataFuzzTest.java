@@ -34,6 +34,9 @@ class MetadataFuzzTest {
             new Statement.Announce(42, Digest.sha256(new byte[] {9}), "239.255.42.2", 42001, 123456, 1400)));
     private static final byte[] ACTIVATE = StatementCodec.encode(new SignedStatement.Envelope(8,
             Instant.parse("2027-01-01T00:00:00Z"), new Statement.Activate("entertainment", Digest.sha256(new byte[] {4}))));
+    private static final byte[] ACTIVATE_COHORT = StatementCodec.encode(new SignedStatement.Envelope(9,
+            Instant.parse("2027-01-01T00:00:00Z"), new Statement.Activate("entertainment", Digest.sha256(new byte[] {5}),
+                    new Statement.Cohort(77, 1L << 30))));
 
     static {
         SoftwareSigner[] s = TrustFixture.signers(3);
@@ -62,6 +65,7 @@ class MetadataFuzzTest {
     void mutatedAnnouncementsAndDirectivesAreValidOrRejected(@ForAll("mutations") Mutation m) {
         check(m.apply(ANNOUNCE), StatementCodec::decode, StatementCodec::encode, Reason.MALFORMED_METADATA);
         check(m.apply(ACTIVATE), StatementCodec::decode, StatementCodec::encode, Reason.MALFORMED_METADATA);
+        check(m.apply(ACTIVATE_COHORT), StatementCodec::decode, StatementCodec::encode, Reason.MALFORMED_METADATA);
     }
 
     /** Flips, overwrites, truncates or extends a valid encoding. */
