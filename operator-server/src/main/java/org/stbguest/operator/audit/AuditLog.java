@@ -32,6 +32,24 @@ public class AuditLog {
         log.info("event=audit actor={} action={} target={}", actor, action, target);
     }
 
+    /** Every rollout decision lands in the audit, with its actor (an operator, {@code system} or {@code guard}). */
+    @org.springframework.transaction.event.TransactionalEventListener(
+            phase = org.springframework.transaction.event.TransactionPhase.BEFORE_COMMIT, fallbackExecution = true)
+    public void on(org.stbguest.operator.events.RolloutEvent e) {
+        String action = "rollout." + switch (e.getClass().getSimpleName()) {
+            case "RolloutStarted" -> "start";
+            case "WaveStarted" -> "wave";
+            case "RolloutCompleted" -> "complete";
+            case "RolloutHalted" -> "halt";
+            case "RollbackOrdered" -> "rollback";
+            case "RolloutAborted" -> "abort";
+            case "RolloutPaused" -> "pause";
+            case "RolloutFinalized" -> "finalize";
+            default -> e.getClass().getSimpleName();
+        };
+        record(e.actor(), action, "rollout/" + e.rolloutId(), e.toString());
+    }
+
     private static String cut(String s, int max) {
         return s == null || s.length() <= max ? s : s.substring(0, max);
     }

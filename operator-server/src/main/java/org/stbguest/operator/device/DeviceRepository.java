@@ -14,4 +14,8 @@ interface DeviceRepository extends JpaRepository<DeviceEntity, UUID> {
     boolean existsBySerial(String serial);
 
     long countByHardwareModelIn(Collection<String> models);
+
+    @org.springframework.data.jpa.repository.Query("select d.id from DeviceEntity d where d.hardwareModel in :models")
+    java.util.List<UUID> findIdsByHardwareModelIn(
+            @org.springframework.data.repository.query.Param("models") Collection<String> models);
 }

@@ -117,6 +117,12 @@ public class DeviceService implements DeviceTokenAuthenticator {
         return devices.countByHardwareModelIn(models);
     }
 
+    /** The ids of the devices of these models (to place them in a rollout's waves). */
+    @Transactional(readOnly = true)
+    public List<UUID> targetIds(Collection<String> models) {
+        return devices.findIdsByHardwareModelIn(models);
+    }
+
     /** Target devices running {@code digest} for {@code role}. */
     @Transactional(readOnly = true)
     public long countRunning(String role, Digest digest, Collection<String> models) {

@@ -33,7 +33,7 @@ class ComplaintGuard {
                 log.debug("event=guard_evaluated rollout={} complaints={} threshold={}", c.rolloutId(), complaints,
                         c.complaintThreshold());
                 if (complaints >= c.complaintThreshold()) {
-                    rollouts.rollBack(c.rolloutId(), "guard: " + complaints + " complaints from boxes running image "
+                    rollouts.halt(c.rolloutId(), "guard: " + complaints + " complaints from boxes running image "
                             + c.image().shortHex() + " since activation (threshold " + c.complaintThreshold() + ")", "guard");
                 }
             } catch (RuntimeException e) {

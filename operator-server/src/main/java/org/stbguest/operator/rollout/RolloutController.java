@@ -16,7 +16,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/rollouts")
 class RolloutController {
 
-    record CreateRollout(long imageId, Integer complaintThreshold) {
+    record CreateRollout(long imageId, Integer complaintThreshold, List<WavePlan.Wave> waves) {
     }
 
     record RollbackOrder(String reason) {
@@ -32,7 +32,31 @@ class RolloutController {
     @ResponseStatus(HttpStatus.CREATED)
     RolloutView create(@RequestBody CreateRollout req, Principal who) {
         return rollouts.create(req.imageId(), req.complaintThreshold() == null ? 10 : req.complaintThreshold(),
-                who.getName());
+                req.waves() == null ? null : new WavePlan(req.waves()), who.getName());
+    }
+
+    @PostMapping("/{id}/pause")
+    RolloutView pause(@PathVariable long id, Principal who) {
+        return rollouts.pause(id, true, who.getName());
+    }
+
+    @PostMapping("/{id}/resume")
+    RolloutView resume(@PathVariable long id, Principal who) {
+        return rollouts.pause(id, false, who.getName());
+    }
+
+    /** Starts the next wave now (or completes the rollout after its last), whatever soak and success say. */
+    @PostMapping("/{id}/advance")
+    RolloutView advance(@PathVariable long id, Principal who) {
+        return rollouts.advanceByHand(id, who.getName());
+    }
+
+    /** Stops the rollout where it stands: no further wave, no rollback. */
+    @PostMapping("/{id}/abort")
+    RolloutView abort(@PathVariable long id, @RequestBody(required = false) RollbackOrder order, Principal who) {
+        String reason = order == null || order.reason() == null || order.reason().isBlank()
+                ? "aborted by " + who.getName() : order.reason();
+        return rollouts.abort(id, reason, who.getName());
     }
 
     @PostMapping("/{id}/start")

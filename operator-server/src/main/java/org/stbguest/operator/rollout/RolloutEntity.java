@@ -9,16 +9,31 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import java.util.function.IntFunction;
+import org.springframework.data.domain.AbstractAggregateRoot;
+import org.stbguest.device.api.DeviceApiJson;
+import org.stbguest.operator.DomainException;
+import org.stbguest.operator.events.RolloutEvent;
 import java.time.Instant;
-import org.stbguest.operator.web.ApiException;
 
 /**
- * The rollout aggregate: one image for one role going out to every box of its models, in one wave. It owns its
- * state transitions and refuses illegal ones; an optimistic lock version stops two servers from racing.
+ * The rollout aggregate: one image for one role going out to the boxes of its models, staged everywhere at once and
+ * activated in waves. It owns its state machine: every transition is a method here that refuses illegal ones and
+ * registers an event ({@link RolloutEvent}), published when the aggregate is saved; the transmission, the director's
+ * statements and the audit react to those. It also decides, from what the service measured, when a wave has soaked
+ * and succeeded, and when failures halt it. An optimistic lock version stops two servers from racing.
  */
 @Entity
 @Table(name = "rollout")
-class RolloutEntity {
+class RolloutEntity extends AbstractAggregateRoot<RolloutEntity> {
+
+    /** A wave's boxes: those whose rank is below {@code bound}; {@code boxes} of the targets. */
+    record CohortSize(long bound, long boxes) {
+    }
+
+    /** What the service measured for a tick: targets, how many hold and run the image, failures since the wave began. */
+    record Progress(long targets, long staged, long running, long failures) {
+    }
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
@@ -46,6 +61,18 @@ class RolloutEntity {
     private String endReason;
     @Column(name = "created_by", nullable = false)
     private String createdBy;
+    @Column(name = "wave_plan", nullable = false)
+    private String wavePlan;
+    @Column(name = "current_wave", nullable = false)
+    private int currentWave = -1;
+    @Column(name = "wave_started_at")
+    private Instant waveStartedAt;
+    @Column(name = "wave_bound")
+    private Long waveBound;
+    @Column(name = "wave_boxes")
+    private Long waveBoxes;
+    @Column(nullable = false)
+    private boolean paused;
     @Version
     @Column(name = "lock_version", nullable = false)
     private long lockVersion;
@@ -53,54 +80,158 @@ class RolloutEntity {
     protected RolloutEntity() {
     }
 
-    RolloutEntity(String role, long imageId, Long previousImageId, int complaintThreshold, String createdBy, Instant now) {
+    RolloutEntity(String role, long imageId, Long previousImageId, int complaintThreshold, WavePlan plan,
+                  String createdBy, Instant now) {
         if (complaintThreshold < 1) {
-            throw new ApiException.BadRequest("invalid-threshold", "complaint threshold must be at least 1");
+            throw DomainException.invalid("invalid-threshold", "complaint threshold must be at least 1");
         }
         this.role = role;
         this.imageId = imageId;
         this.previousImageId = previousImageId;
         this.complaintThreshold = complaintThreshold;
+        this.wavePlan = DeviceApiJson.mapper().writeValueAsString(plan);
         this.createdBy = createdBy;
         this.createdAt = now;
         this.state = RolloutState.DRAFT;
     }
 
-    void start(Instant now) {
+    /** DRAFT → STAGING: the image goes on the air and every target stages it. */
+    void start(String actor, Instant now) {
         require(RolloutState.DRAFT, "start");
         state = RolloutState.STAGING;
         startedAt = now;
+        registerEvent(new RolloutEvent.RolloutStarted(id, role, imageId, actor, now));
     }
 
-    void beginActivation(Instant now) {
-        require(RolloutState.STAGING, "activate");
-        state = RolloutState.ACTIVATING;
-        activatedAt = now;
-    }
-
-    void complete() {
-        require(RolloutState.ACTIVATING, "complete");
-        state = RolloutState.COMPLETED;
-    }
-
-    void finalizeRollout(Instant now) {
-        if (state != RolloutState.ACTIVATING && state != RolloutState.COMPLETED) {
-            throw illegal("finalize");
+    /**
+     * One tick of the rollout's own judgement, on what the service measured: the first wave begins once enough
+     * targets hold the image; a wave whose failures reach its threshold halts the rollout (and rolls it back); a wave
+     * that has soaked and succeeded makes way for the next, and the last completes the rollout. Paused: nothing.
+     *
+     * @param cohorts the boxes of wave i, computed only when a wave begins
+     * @param previousDigest the image to roll back to (null when there is none: a halt then aborts)
+     */
+    void tick(Progress p, IntFunction<CohortSize> cohorts, String previousDigest, String imageDigest, Instant now) {
+        if (paused || p.targets() == 0) {
+            return;
         }
-        state = RolloutState.FINALIZED;
-        endedAt = now;
-        endReason = "finalized";
+        WavePlan plan = plan();
+        switch (state) {
+            case STAGING -> {
+                if (p.staged() >= Math.ceil(plan.wave(0).successShare() * p.targets() - 1e-9)) {
+                    beginWave(0, cohorts.apply(0), imageDigest, "system", now);
+                }
+            }
+            case ACTIVATING -> {
+                WavePlan.Wave w = plan.wave(currentWave);
+                long boxes = Math.max(1, waveBoxes == null ? p.targets() : waveBoxes);
+                if (p.failures() >= w.minFailures() && p.failures() >= w.maxFailureShare() * boxes) {
+                    halt(p.failures() + " of the " + boxes + " boxes of wave " + (currentWave + 1)
+                            + " failed to install or boot the image (threshold " + w.maxFailureShare() * 100
+                            + "%, at least " + w.minFailures() + ")", previousDigest, "system", now);
+                    return;
+                }
+                boolean soaked = !now.isBefore(waveStartedAt.plus(w.minSoak()));
+                if (soaked && p.running() >= Math.ceil(w.successShare() * boxes - 1e-9)) {
+                    nextWaveOrComplete(cohorts, imageDigest, "system", now);
+                }
+            }
+            default -> {
+                // DRAFT waits for start; the ended states wait for nothing
+            }
+        }
     }
 
-    void rollBack(String reason, Instant now) {
+    /** An operator moves the rollout on without waiting for soak or success: the next wave, or completion. */
+    void advanceByHand(IntFunction<CohortSize> cohorts, String imageDigest, String actor, Instant now) {
+        switch (state) {
+            case STAGING -> beginWave(0, cohorts.apply(0), imageDigest, actor, now);
+            case ACTIVATING -> nextWaveOrComplete(cohorts, imageDigest, actor, now);
+            default -> throw illegal("advance");
+        }
+    }
+
+    private void nextWaveOrComplete(IntFunction<CohortSize> cohorts, String imageDigest, String actor, Instant now) {
+        if (currentWave + 1 < plan().size()) {
+            beginWave(currentWave + 1, cohorts.apply(currentWave + 1), imageDigest, actor, now);
+        } else {
+            state = RolloutState.COMPLETED;
+            registerEvent(new RolloutEvent.RolloutCompleted(id, role, actor, now));
+        }
+    }
+
+    private void beginWave(int index, CohortSize cohort, String imageDigest, String actor, Instant now) {
+        if (index == 0) {
+            state = RolloutState.ACTIVATING;
+            activatedAt = now;
+        }
+        currentWave = index;
+        waveStartedAt = now;
+        waveBound = cohort.bound();
+        waveBoxes = cohort.boxes();
+        registerEvent(new RolloutEvent.WaveStarted(id, role, index, imageDigest, id, cohort.bound(), cohort.boxes(),
+                actor, now));
+    }
+
+    /** A threshold was breached: the rollout stops and every box goes back to the previous image. */
+    void halt(String reason, String previousDigest, String actor, Instant now) {
+        if (!state.live()) {
+            throw illegal("halt");
+        }
+        registerEvent(new RolloutEvent.RolloutHalted(id, role, reason, actor, now));
+        if (previousDigest == null) {
+            end(RolloutState.ABORTED, reason + "; no previous image to roll back to", now);
+            registerEvent(new RolloutEvent.RolloutAborted(id, role, endReason, actor, now));
+            return;
+        }
+        end(RolloutState.ROLLED_BACK, reason, now);
+        registerEvent(new RolloutEvent.RollbackOrdered(id, role, previousDigest, reason, actor, now));
+    }
+
+    /** An operator orders every box back to the previous image. */
+    void rollBack(String reason, String previousDigest, String actor, Instant now) {
         if (!state.live()) {
             throw illegal("roll back");
         }
-        if (previousImageId == null) {
-            throw new ApiException.Conflict("no-previous-image",
+        if (previousDigest == null) {
+            throw DomainException.conflict("no-previous-image",
                     "rollout " + id + " has no previous image of role " + role + " to roll back to");
         }
-        state = RolloutState.ROLLED_BACK;
+        end(RolloutState.ROLLED_BACK, reason, now);
+        registerEvent(new RolloutEvent.RollbackOrdered(id, role, previousDigest, reason, actor, now));
+    }
+
+    /** Stops where it stands: no further wave and no rollback. */
+    void abort(String reason, String actor, Instant now) {
+        if (!state.live()) {
+            throw illegal("abort");
+        }
+        end(RolloutState.ABORTED, reason, now);
+        registerEvent(new RolloutEvent.RolloutAborted(id, role, reason, actor, now));
+    }
+
+    void pause(boolean pause, String actor, Instant now) {
+        if (!state.live() && state != RolloutState.DRAFT) {
+            throw illegal(pause ? "pause" : "resume");
+        }
+        if (paused == pause) {
+            throw DomainException.conflict("illegal-rollout-transition", "rollout " + id + " is already "
+                    + (pause ? "paused" : "running"));
+        }
+        paused = pause;
+        registerEvent(new RolloutEvent.RolloutPaused(id, role, pause, actor, now));
+    }
+
+    void finalizeRollout(long securityFloor, String actor, Instant now) {
+        if (state != RolloutState.ACTIVATING && state != RolloutState.COMPLETED) {
+            throw illegal("finalize");
+        }
+        end(RolloutState.FINALIZED, "finalized", now);
+        registerEvent(new RolloutEvent.RolloutFinalized(id, role, securityFloor, actor, now));
+    }
+
+    private void end(RolloutState to, String reason, Instant now) {
+        state = to;
         endedAt = now;
         endReason = reason;
     }
@@ -111,13 +242,27 @@ class RolloutEntity {
         }
     }
 
-    private ApiException illegal(String action) {
-        return new ApiException.Conflict("illegal-rollout-transition",
+    private DomainException illegal(String action) {
+        return DomainException.conflict("illegal-rollout-transition",
                 "rollout " + id + " is " + state + "; it cannot " + action);
+    }
+
+    WavePlan plan() {
+        return DeviceApiJson.mapper().readValue(wavePlan, WavePlan.class);
+    }
+
+    /** The events registered and not yet published (for tests of the aggregate without a repository). */
+    java.util.List<Object> pendingEvents() {
+        return java.util.List.copyOf(domainEvents());
     }
 
     Long id() {
         return id;
+    }
+
+    /** Tests of the aggregate have no database to number it. */
+    void assignIdForTest(long id) {
+        this.id = id;
     }
 
     String role() {
@@ -158,5 +303,25 @@ class RolloutEntity {
 
     String endReason() {
         return endReason;
+    }
+
+    int currentWave() {
+        return currentWave;
+    }
+
+    Instant waveStartedAt() {
+        return waveStartedAt;
+    }
+
+    Long waveBoxes() {
+        return waveBoxes;
+    }
+
+    Long waveBound() {
+        return waveBound;
+    }
+
+    boolean paused() {
+        return paused;
     }
 }

@@ -7,6 +7,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -21,7 +22,6 @@ import org.stbguest.operator.image.ImageState;
 import org.stbguest.operator.image.ImageView;
 import org.stbguest.operator.security.DevicePrincipal;
 import org.stbguest.operator.transmission.TransmissionService;
-import org.stbguest.operator.trust.DirectorService;
 import org.stbguest.image.trust.Statement;
 import org.stbguest.operator.web.ApiException;
 
@@ -48,21 +48,25 @@ public class RolloutService {
     static final int MAX_COMPLAINT_THRESHOLD = 1_000_000;
     static final int MAX_REASON = 500;
 
+    private static final java.util.Set<org.stbguest.device.api.ReportType> FAILURES = java.util.EnumSet.of(
+            org.stbguest.device.api.ReportType.STAGE_FAILED, org.stbguest.device.api.ReportType.BOOT_FAILED);
+
     private final RolloutRepository rollouts;
     private final ImageService images;
     private final DeviceService devices;
     private final TransmissionService transmissions;
-    private final DirectorService director;
+    private final org.stbguest.operator.telemetry.TelemetryService telemetry;
     private final AuditLog audit;
     private final Clock clock;
 
     RolloutService(RolloutRepository rollouts, ImageService images, DeviceService devices,
-                   TransmissionService transmissions, DirectorService director, AuditLog audit, Clock clock) {
+                   TransmissionService transmissions, org.stbguest.operator.telemetry.TelemetryService telemetry,
+                   AuditLog audit, Clock clock) {
         this.rollouts = rollouts;
         this.images = images;
         this.devices = devices;
         this.transmissions = transmissions;
-        this.director = director;
+        this.telemetry = telemetry;
         this.audit = audit;
         this.clock = clock;
     }
@@ -80,9 +84,12 @@ public class RolloutService {
         return floor;
     }
 
-    /** Plans a rollout of a released image; the previous release of the role becomes the rollback target. */
+    /**
+     * Plans a rollout of a released image in waves ({@code plan}; null: all at once); the previous release of the
+     * role becomes the rollback target.
+     */
     @Transactional
-    public RolloutView create(long imageId, int complaintThreshold, String actor) {
+    public RolloutView create(long imageId, int complaintThreshold, WavePlan plan, String actor) {
         if (complaintThreshold < 1 || complaintThreshold > MAX_COMPLAINT_THRESHOLD) {
             throw new ApiException.BadRequest("invalid-rollout", "complaintThreshold must be in 1.."
                     + MAX_COMPLAINT_THRESHOLD);
@@ -96,15 +103,16 @@ public class RolloutService {
             throw new ApiException.Conflict("below-security-floor", "image " + imageId + " has security version "
                     + image.securityVersion() + ", below the finalized floor " + floor + " of role " + image.role());
         }
+        WavePlan waves = plan == null ? WavePlan.allAtOnce() : plan;
         Long previous = images.previousRelease(image.role(), image.version()).map(ImageView::id).orElse(null);
-        RolloutEntity r = rollouts.save(new RolloutEntity(image.role(), imageId, previous, complaintThreshold, actor,
-                clock.instant()));
-        audit.record(actor, "rollout.create", "rollout/" + r.id(),
-                "image=" + imageId + " previous=" + previous + " complaint_threshold=" + complaintThreshold);
+        RolloutEntity r = rollouts.save(new RolloutEntity(image.role(), imageId, previous, complaintThreshold, waves,
+                actor, clock.instant()));
+        audit.record(actor, "rollout.create", "rollout/" + r.id(), "image=" + imageId + " previous=" + previous
+                + " complaint_threshold=" + complaintThreshold + " waves=" + waves.size());
         return view(r);
     }
 
-    /** Starts a rollout: its image goes on the air and boxes are told to stage it. */
+    /** Starts a rollout: its image goes on the air and every target is told to stage it. */
     @Transactional
     public RolloutView start(long id, String actor) {
         RolloutEntity r = entity(id);
@@ -117,11 +125,9 @@ public class RolloutService {
             throw new ApiException.Conflict("below-security-floor", "image " + image.id() + " has security version "
                     + image.securityVersion() + ", below the finalized floor " + floor + " of role " + r.role());
         }
-        r.start(clock.instant());
-        var tx = transmissions.schedule(r.id(), images.get(r.imageId()));
-        audit.record(actor, "rollout.start", "rollout/" + id, "transmission=" + tx.transmissionId());
-        log.info("event=rollout_started id={} role={} transmission={}", id, r.role(), tx.transmissionId());
-        return view(r);
+        r.start(actor, clock.instant());
+        log.info("event=rollout_started id={} role={}", id, r.role());
+        return view(rollouts.save(r));
     }
 
     /** Orders every box back to the previous image. */
@@ -131,22 +137,54 @@ public class RolloutService {
         if (reason.length() > MAX_REASON) {
             throw new ApiException.BadRequest("invalid-reason", "a reason has at most " + MAX_REASON + " characters");
         }
-        if (r.previousImageId() == null) {
-            throw new ApiException.Conflict("no-previous-image", "rollout " + id + " has no previous image of role "
-                    + r.role() + " to go back to");
+        if (r.previousImageId() != null) {
+            long floor = securityFloor(r.role());
+            ImageView previous = images.get(r.previousImageId());
+            if (previous.securityVersion() < floor) {
+                throw new ApiException.Conflict("below-security-floor", "the previous image has security version "
+                        + previous.securityVersion() + ", below the finalized floor " + floor + " of role " + r.role());
+            }
         }
-        long floor = securityFloor(r.role());
-        ImageView previous = images.get(r.previousImageId());
-        if (previous.securityVersion() < floor) {
-            throw new ApiException.Conflict("below-security-floor", "the previous image has security version "
-                    + previous.securityVersion() + ", below the finalized floor " + floor + " of role " + r.role());
-        }
-        r.rollBack(reason, clock.instant());
-        transmissions.end(id, false);
-        var signed = director.issue(new Statement.Activate(r.role(), images.get(r.previousImageId()).rootDigest()));
-        audit.record(actor, "rollout.rollback", "rollout/" + id, reason + " (statement #" + signed.unverified().sequence() + ")");
+        r.rollBack(reason, previousDigest(r), actor, clock.instant());
         log.warn("event=rollback_ordered id={} role={} actor={} reason={}", id, r.role(), actor, reason);
-        return view(r);
+        return view(rollouts.save(r));
+    }
+
+    /** A threshold was breached (the guard): halt and roll back. */
+    @Transactional
+    public RolloutView halt(long id, String reason, String actor) {
+        RolloutEntity r = entity(id);
+        r.halt(reason, previousDigest(r), actor, clock.instant());
+        log.warn("event=rollout_halted id={} role={} actor={} reason={}", id, r.role(), actor, reason);
+        return view(rollouts.save(r));
+    }
+
+    /** Stops a rollout where it stands: no further wave, no rollback. */
+    @Transactional
+    public RolloutView abort(long id, String reason, String actor) {
+        if (reason.length() > MAX_REASON) {
+            throw new ApiException.BadRequest("invalid-reason", "a reason has at most " + MAX_REASON + " characters");
+        }
+        RolloutEntity r = entity(id);
+        r.abort(reason, actor, clock.instant());
+        return view(rollouts.save(r));
+    }
+
+    /** Pauses (no wave starts, nothing halts by threshold) or resumes a rollout. */
+    @Transactional
+    public RolloutView pause(long id, boolean pause, String actor) {
+        RolloutEntity r = entity(id);
+        r.pause(pause, actor, clock.instant());
+        return view(rollouts.save(r));
+    }
+
+    /** Starts the next wave (or completes the rollout) now, whatever soak and success say. */
+    @Transactional
+    public RolloutView advanceByHand(long id, String actor) {
+        RolloutEntity r = entity(id);
+        ImageView image = images.get(r.imageId());
+        r.advanceByHand(i -> cohort(r, image, i), image.rootDigest().hex(), actor, clock.instant());
+        return view(rollouts.save(r));
     }
 
     /**
@@ -162,36 +200,49 @@ public class RolloutService {
             throw new ApiException.Conflict("floor-would-lower", "finalizing rollout " + id + " would set the floor of "
                     + r.role() + " to " + image.securityVersion() + ", below its finalized floor " + floor);
         }
-        r.finalizeRollout(clock.instant());
-        var signed = director.issue(new Statement.Finalize(r.role(), image.securityVersion()));
-        audit.record(actor, "rollout.finalize", "rollout/" + id, "security floor " + image.securityVersion()
-                + " (statement #" + signed.unverified().sequence() + ")");
-        return view(r);
+        r.finalizeRollout(image.securityVersion(), actor, clock.instant());
+        return view(rollouts.save(r));
     }
 
-    /** Moves rollouts on: staging is done when every target holds the image; activation when every target runs it. */
+    /**
+     * One tick for every rollout in progress: the service measures (targets, staged, running, failures since the
+     * wave began) and the aggregate decides.
+     */
     @Transactional
     public void advance() {
         for (RolloutEntity r : rollouts.findByStateIn(IN_PROGRESS)) {
             ImageView image = images.get(r.imageId());
-            long targets = devices.countTargets(image.hardwareModels());
-            if (targets == 0) {
-                continue;
+            List<String> models = image.hardwareModels();
+            long targets = devices.countTargets(models);
+            long staged = devices.countHolding(r.role(), image.rootDigest(), models);
+            long running = devices.countRunning(r.role(), image.rootDigest(), models);
+            long failures = r.waveStartedAt() == null ? 0
+                    : telemetry.reportsAbout(image.rootDigest(), FAILURES, r.waveStartedAt());
+            RolloutState before = r.state();
+            int waveBefore = r.currentWave();
+            r.tick(new RolloutEntity.Progress(targets, staged, running, failures), i -> cohort(r, image, i),
+                    previousDigest(r), image.rootDigest().hex(), clock.instant());
+            if (r.state() != before || r.currentWave() != waveBefore) {
+                log.info("event=rollout_advanced id={} state={} wave={} targets={} staged={} running={} failures={}",
+                        r.id(), r.state(), r.currentWave() + 1, targets, staged, running, failures);
             }
-            if (r.state() == RolloutState.STAGING
-                    && devices.countHolding(r.role(), image.rootDigest(), image.hardwareModels()) >= targets) {
-                r.beginActivation(clock.instant());
-                transmissions.end(r.id(), true);
-                director.issue(new Statement.Activate(r.role(), image.rootDigest()));
-                audit.record("system", "rollout.activate", "rollout/" + r.id(), "all " + targets + " targets staged");
-                log.info("event=rollout_activating id={} targets={}", r.id(), targets);
-            } else if (r.state() == RolloutState.ACTIVATING
-                    && devices.countRunning(r.role(), image.rootDigest(), image.hardwareModels()) >= targets) {
-                r.complete();
-                audit.record("system", "rollout.complete", "rollout/" + r.id(), "all " + targets + " targets run the image");
-                log.info("event=rollout_completed id={} targets={}", r.id(), targets);
-            }
+            rollouts.save(r);
         }
+    }
+
+    /** The boxes of wave {@code index}: the first of the targets in the rollout's stable hash order. */
+    private RolloutEntity.CohortSize cohort(RolloutEntity r, ImageView image, int index) {
+        List<UUID> ids = devices.targetIds(image.hardwareModels());
+        long boxes = r.plan().wave(index).size(ids.size());
+        if (boxes >= ids.size()) {
+            return new RolloutEntity.CohortSize(Statement.Cohort.ALL, ids.size());
+        }
+        long[] ranks = ids.stream().mapToLong(id -> Statement.Cohort.rank(r.id(), id)).sorted().toArray();
+        return new RolloutEntity.CohortSize(ranks[(int) Math.max(1, boxes) - 1] + 1, Math.max(1, boxes));
+    }
+
+    private String previousDigest(RolloutEntity r) {
+        return r.previousImageId() == null ? null : images.get(r.previousImageId()).rootDigest().hex();
     }
 
     /** Live rollouts whose image boxes run, for the guard. */
@@ -225,7 +276,7 @@ public class RolloutService {
                 case STAGING, ACTIVATING, COMPLETED, FINALIZED ->
                         image.state() == ImageState.REVOKED ? null : new RoleDirective(r.role(), offer(r, image));
                 case ROLLED_BACK -> rollbackDirective(r, device);
-                case DRAFT -> null;
+                case DRAFT, ABORTED -> null;
             };
             if (d != null) {
                 out.add(d);
@@ -275,6 +326,7 @@ public class RolloutService {
         return new RolloutView(r.id(), r.role(), r.imageId(), image.version(), image.rootDigest().hex(),
                 r.previousImageId(), previous == null ? null : previous.rootDigest().hex(), r.state(),
                 r.complaintThreshold(), targets, staged, activated, onPrevious, r.createdAt(), r.startedAt(),
-                r.activatedAt(), r.endedAt(), r.endReason());
+                r.activatedAt(), r.endedAt(), r.endReason(), r.plan(), r.currentWave() + 1, r.waveBoxes(),
+                r.waveStartedAt(), r.paused());
     }
 }

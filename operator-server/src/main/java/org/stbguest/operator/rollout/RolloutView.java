@@ -2,9 +2,15 @@ package org.stbguest.operator.rollout;
 
 import java.time.Instant;
 
-/** A rollout with its progress counts, as the API and the demo show it. */
+/**
+ * A rollout with its progress counts, as the API and the demo show it.
+ *
+ * @param wave      the wave in progress, 1-based (0: none has begun)
+ * @param waveBoxes how many boxes the wave in progress takes, cumulatively
+ */
 public record RolloutView(long id, String role, long imageId, long version, String imageDigest, Long previousImageId,
                           String previousDigest, RolloutState state, int complaintThreshold, long targets, long staged,
                           long activated, long onPrevious, Instant createdAt, Instant startedAt, Instant activatedAt,
-                          Instant endedAt, String endReason) {
+                          Instant endedAt, String endReason, WavePlan plan, int wave, Long waveBoxes,
+                          Instant waveStartedAt, boolean paused) {
 }

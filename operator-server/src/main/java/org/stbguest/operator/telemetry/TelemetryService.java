@@ -129,6 +129,14 @@ public class TelemetryService {
         return new TicketResult(inserted.get(), false);
     }
 
+    /** Reports of these types about image {@code digest} since {@code since} (install and boot failures of a wave). */
+    @Transactional(readOnly = true)
+    public long reportsAbout(Digest digest, java.util.Collection<org.stbguest.device.api.ReportType> types,
+                             Instant since) {
+        return events.countByDigestAndTypeInAndOccurredAtGreaterThanEqual(digest.hex(),
+                types.stream().map(Enum::name).toList(), since);
+    }
+
     /** Tickets opened since {@code since} by boxes running {@code image} for {@code role}. */
     @Transactional(readOnly = true)
     public long complaintsFromDevicesRunning(String role, Digest image, Instant since) {

@@ -53,6 +53,23 @@ public class TransmissionService {
         return info(t);
     }
 
+    /**
+     * Puts a rollout's image on the air when it starts, and takes it off once every target has staged it (the first
+     * wave begins) or the rollout ends otherwise; in the transaction that decided it.
+     */
+    @org.springframework.transaction.event.TransactionalEventListener(
+            phase = org.springframework.transaction.event.TransactionPhase.BEFORE_COMMIT, fallbackExecution = true)
+    public void on(org.stbguest.operator.events.RolloutEvent event) {
+        if (event instanceof org.stbguest.operator.events.RolloutEvent.RolloutStarted s) {
+            schedule(s.rolloutId(), images.get(s.imageId()));
+        } else if (event instanceof org.stbguest.operator.events.RolloutEvent.WaveStarted w && w.wave() == 0) {
+            end(w.rolloutId(), true);
+        } else if (event instanceof org.stbguest.operator.events.RolloutEvent.RollbackOrdered
+                || event instanceof org.stbguest.operator.events.RolloutEvent.RolloutAborted) {
+            end(event.rolloutId(), false);
+        }
+    }
+
     /** Where the rollout's image is on the air, while it is. */
     @Transactional(readOnly = true)
     public Optional<TransmissionInfo> liveFor(long rolloutId) {

@@ -53,6 +53,26 @@ public class DirectorService {
         return signed;
     }
 
+    /**
+     * Signs what a rollout decided, in the transaction that decided it (so the decision and its statement commit
+     * together): a wave's activation for its cohort, a rollback's activation of the previous image for every box, a
+     * finalize.
+     */
+    @org.springframework.transaction.event.TransactionalEventListener(
+            phase = org.springframework.transaction.event.TransactionPhase.BEFORE_COMMIT, fallbackExecution = true)
+    public void on(org.stbguest.operator.events.RolloutEvent event) {
+        // Java 17 has no pattern switch: the kinds that concern the director, the others sign nothing
+        if (event instanceof org.stbguest.operator.events.RolloutEvent.WaveStarted w) {
+            issue(new Statement.Activate(w.role(), org.stbguest.image.Digest.parse(w.imageDigest()),
+                    w.cohortBound() >= Statement.Cohort.ALL ? null
+                            : new Statement.Cohort(w.cohortSeed(), w.cohortBound())));
+        } else if (event instanceof org.stbguest.operator.events.RolloutEvent.RollbackOrdered b) {
+            issue(new Statement.Activate(b.role(), org.stbguest.image.Digest.parse(b.previousDigest())));
+        } else if (event instanceof org.stbguest.operator.events.RolloutEvent.RolloutFinalized f) {
+            issue(new Statement.Finalize(f.role(), f.securityFloor()));
+        }
+    }
+
     /** One statement by sequence number. */
     @Transactional(readOnly = true)
     public SignedStatement get(long sequence) {

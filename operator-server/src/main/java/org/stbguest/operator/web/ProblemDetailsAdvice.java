@@ -28,6 +28,16 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return problem(e.status(), e.code(), e.getMessage());
     }
 
+    @ExceptionHandler(org.stbguest.operator.DomainException.class)
+    ResponseEntity<ProblemDetail> domain(org.stbguest.operator.DomainException e) {
+        HttpStatus status = switch (e.kind()) {
+            case INVALID -> HttpStatus.BAD_REQUEST;
+            case NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case CONFLICT -> HttpStatus.CONFLICT;
+        };
+        return problem(status, e.code(), e.getMessage());
+    }
+
     @ExceptionHandler(ImageVerificationException.class)
     ResponseEntity<ProblemDetail> verification(ImageVerificationException e) {
         return problem(HttpStatus.UNPROCESSABLE_CONTENT, "image-" + e.reason().name().toLowerCase().replace('_', '-'),
