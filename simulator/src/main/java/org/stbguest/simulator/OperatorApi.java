@@ -25,7 +25,8 @@ final class OperatorApi {
     }
 
     /** Rollout progress as the server reports it. */
-    record Rollout(long id, String state, long targets, long staged, long activated, long onPrevious, String endReason) {
+    record Rollout(long id, String state, long targets, long staged, long activated, long onPrevious, String endReason,
+                   int wave, long waveBoxes) {
     }
 
     private final HttpClient http;
@@ -83,6 +84,18 @@ final class OperatorApi {
         return rollout(postJson("/api/rollouts", Map.of("imageId", imageId, "complaintThreshold", complaintThreshold)));
     }
 
+    /** A rollout in waves: each map a wave as the API takes it ({@code share} or {@code count}, {@code minSoak}...). */
+    Rollout createRollout(long imageId, int complaintThreshold, List<Map<String, Object>> waves)
+            throws IOException, InterruptedException {
+        return rollout(postJson("/api/rollouts", Map.of("imageId", imageId, "complaintThreshold", complaintThreshold,
+                "waves", waves)));
+    }
+
+    /** Starts the next wave now, whatever soak and success say. */
+    Rollout advanceRollout(long id) throws IOException, InterruptedException {
+        return rollout(postJson("/api/rollouts/" + id + "/advance", Map.of()));
+    }
+
     Rollout startRollout(long id) throws IOException, InterruptedException {
         return rollout(postJson("/api/rollouts/" + id + "/start", Map.of()));
     }
@@ -99,7 +112,8 @@ final class OperatorApi {
         JsonNode reason = n.get("endReason");
         return new Rollout(n.get("id").asLong(), n.get("state").asString(), n.get("targets").asLong(),
                 n.get("staged").asLong(), n.get("activated").asLong(), n.get("onPrevious").asLong(),
-                reason == null || reason.isNull() ? null : reason.asString());
+                reason == null || reason.isNull() ? null : reason.asString(), n.get("wave").asInt(),
+                n.get("waveBoxes") == null || n.get("waveBoxes").isNull() ? 0 : n.get("waveBoxes").asLong());
     }
 
     private JsonNode postJson(String path, Object body) throws IOException, InterruptedException {
