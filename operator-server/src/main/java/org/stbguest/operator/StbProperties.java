@@ -24,7 +24,27 @@ public record StbProperties(
         @DefaultValue("2s") Duration rolloutTick,
         @DefaultValue Multicast multicast,
         @DefaultValue Keys keys,
-        @DefaultValue Limits limits) {
+        @DefaultValue Limits limits,
+        @DefaultValue Guard guard) {
+
+    /**
+     * The sequential complaint guard.
+     *
+     * @param interval           how often it evaluates every live rollout
+     * @param alpha              the largest share of healthy rollouts it may halt over {@code life}
+     * @param r1                 the worst acceptable ratio of the new cohort's complaint rate to the old cohort's
+     * @param life               how long a rollout is guarded (the span alpha holds over)
+     * @param baselinePerBoxHour the complaint rate of a healthy box assumed when calibrating; the rate observed over
+     *                           the last week is used instead when it is higher
+     * @param calibrationRuns    simulated healthy lives per calibration of a rollout's CUSUM
+     */
+    public record Guard(@DefaultValue("60s") Duration interval,
+                        @DefaultValue("0.001") double alpha,
+                        @DefaultValue("2") double r1,
+                        @DefaultValue("7d") Duration life,
+                        @DefaultValue("0.0001") double baselinePerBoxHour,
+                        @DefaultValue("60000") int calibrationRuns) {
+    }
 
     /**
      * Bounds on what clients may send, so that no input is stored without bound or answered with a 5xx.

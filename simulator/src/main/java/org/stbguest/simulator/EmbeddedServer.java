@@ -34,6 +34,7 @@ final class EmbeddedServer implements AutoCloseable {
         p.put("stb.data-dir", dataDir.toString());
         p.put("stb.check-in-interval", "500ms");
         p.put("stb.rollout-tick", "500ms");
+        p.put("stb.guard.interval", "500ms");
         p.put("stb.keys.passphrase", secret());
         account(p, "admin", encoder.encode(adminPassword), "OPERATOR");
         account(p, "distributor", encoder.encode(distributorPassword), "DISTRIBUTOR");

@@ -42,6 +42,17 @@ public final class CohortComplaintTest {
         this.cusumThreshold = cusumThreshold;
     }
 
+    /** A test carried on from stored state (the guard evaluates every minute and keeps its sums in the database). */
+    public static CohortComplaintTest restore(GuardSettings settings, double cusumThreshold, double sprt,
+                                              double cusum, long fromNew, long fromOld) {
+        CohortComplaintTest t = new CohortComplaintTest(settings, cusumThreshold);
+        t.sprt = sprt;
+        t.cusum = cusum;
+        t.fromNew = fromNew;
+        t.fromOld = fromOld;
+        return t;
+    }
+
     /** The SPRT's threshold for a test of level alpha split evenly with the CUSUM: log(2 / alpha). */
     public static double sprtThreshold(double alpha) {
         return Math.log(2 / alpha);

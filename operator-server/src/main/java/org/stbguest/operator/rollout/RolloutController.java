@@ -31,7 +31,8 @@ class RolloutController {
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     RolloutView create(@RequestBody CreateRollout req, Principal who) {
-        return rollouts.create(req.imageId(), req.complaintThreshold() == null ? 10 : req.complaintThreshold(),
+        return rollouts.create(req.imageId(), req.complaintThreshold() == null ? RolloutService.MAX_COMPLAINT_THRESHOLD
+                        : req.complaintThreshold(),
                 req.waves() == null ? null : new WavePlan(req.waves()), who.getName());
     }
 

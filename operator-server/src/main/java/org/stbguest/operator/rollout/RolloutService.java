@@ -41,11 +41,15 @@ public class RolloutService {
     public record DeviceDirectives(List<RoleDirective> roles, List<String> statementStreams) {
     }
 
-    /** What the guard needs to judge a live rollout. */
-    public record GuardCandidate(long rolloutId, String role, Digest image, Instant activatedAt, int complaintThreshold) {
+    /**
+     * What the guard needs to judge a live rollout: the image and the one it replaces (the two cohorts), the
+     * targets' models, when activation began, the hard cap on complaints, and the wave plan (to calibrate).
+     */
+    public record GuardCandidate(long rolloutId, String role, Digest image, Digest previous, List<String> models,
+                                 Instant activatedAt, int complaintThreshold, WavePlan plan) {
     }
 
-    static final int MAX_COMPLAINT_THRESHOLD = 1_000_000;
+    public static final int MAX_COMPLAINT_THRESHOLD = 1_000_000;
     static final int MAX_REASON = 500;
 
     private static final java.util.Set<org.stbguest.device.api.ReportType> FAILURES = java.util.EnumSet.of(
@@ -250,8 +254,10 @@ public class RolloutService {
     public List<GuardCandidate> guardCandidates() {
         List<GuardCandidate> out = new ArrayList<>();
         for (RolloutEntity r : rollouts.findByStateIn(EnumSet.of(RolloutState.ACTIVATING, RolloutState.COMPLETED))) {
-            out.add(new GuardCandidate(r.id(), r.role(), images.get(r.imageId()).rootDigest(), r.activatedAt(),
-                    r.complaintThreshold()));
+            ImageView image = images.get(r.imageId());
+            Digest previous = r.previousImageId() == null ? null : images.get(r.previousImageId()).rootDigest();
+            out.add(new GuardCandidate(r.id(), r.role(), image.rootDigest(), previous, image.hardwareModels(),
+                    r.activatedAt(), r.complaintThreshold(), r.plan()));
         }
         return out;
     }

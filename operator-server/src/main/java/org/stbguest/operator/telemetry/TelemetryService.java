@@ -137,6 +137,53 @@ public class TelemetryService {
                 types.stream().map(Enum::name).toList(), since);
     }
 
+    /** Tickets received after ticket {@code afterId}, by the cohort of the box they name. */
+    public record NewTickets(long lastId, long fromNew, long fromOld) {
+    }
+
+    /**
+     * The tickets received after ticket {@code afterId} (in the order received), counted by what the box they name
+     * runs now for {@code role}: {@code newImage} or {@code oldImage}; boxes of other models or on other images are
+     * not counted. {@code lastId} is where the next call goes on.
+     */
+    @Transactional(readOnly = true)
+    public NewTickets ticketsAfter(long afterId, String role, Digest newImage, Digest oldImage,
+                                   java.util.Collection<String> models) {
+        long last = jdbc.sql("select coalesce(max(id), :after) from ticket where id > :after")
+                .param("after", afterId).query(Long.class).single();
+        if (last == afterId) {
+            return new NewTickets(afterId, 0, 0);
+        }
+        var counts = jdbc.sql("""
+                        select count(*) filter (where s.active_digest = :new) as from_new,
+                               count(*) filter (where s.active_digest = :old) as from_old
+                        from ticket t
+                        join device d on d.id = t.device_id and d.hardware_model in (:models)
+                        join device_role_state s on s.device_id = t.device_id and s.role = :role
+                        where t.id > :after and t.id <= :last""")
+                .param("new", newImage.hex()).param("old", oldImage == null ? "" : oldImage.hex())
+                .param("models", models).param("role", role).param("after", afterId).param("last", last)
+                .query((rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)}).single();
+        return new NewTickets(last, counts[0], counts[1]);
+    }
+
+    /** The id of the newest ticket (0 when there is none): where a rollout's guard starts counting. */
+    @Transactional(readOnly = true)
+    public long lastTicketId() {
+        return jdbc.sql("select coalesce(max(id), 0) from ticket").query(Long.class).single();
+    }
+
+    /** Tickets per device-hour over the last {@code window} among {@code devices} boxes (0 when none). */
+    @Transactional(readOnly = true)
+    public double observedRate(java.time.Duration window, long devices) {
+        if (devices <= 0) {
+            return 0;
+        }
+        long n = jdbc.sql("select count(*) from ticket where received_at >= :since")
+                .param("since", java.sql.Timestamp.from(clock.instant().minus(window))).query(Long.class).single();
+        return n / (devices * (window.toMillis() / 3_600_000.0));
+    }
+
     /** Tickets opened since {@code since} by boxes running {@code image} for {@code role}. */
     @Transactional(readOnly = true)
     public long complaintsFromDevicesRunning(String role, Digest image, Instant since) {

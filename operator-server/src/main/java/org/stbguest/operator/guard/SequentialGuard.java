@@ -1,0 +1,211 @@
+package org.stbguest.operator.guard;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.stbguest.operator.StbProperties;
+import org.stbguest.operator.device.DeviceService;
+import org.stbguest.operator.rollout.RolloutService;
+import org.stbguest.operator.rollout.RolloutService.GuardCandidate;
+import org.stbguest.operator.rollout.WavePlan;
+import org.stbguest.operator.telemetry.TelemetryService;
+
+/**
+ * The rollback guard: every {@code stb.guard.interval} it weighs, for each live rollout, the complaints from boxes on
+ * the new image against those from boxes still on the old one, each cohort's exposure counted in box-hours as boxes
+ * move between them ({@link CohortComplaintTest}). The CUSUM's threshold is calibrated once per rollout, at its first
+ * evaluation, by A/A simulation of its wave plan ({@link CusumCalibration}). Every evaluation is stored with its
+ * numbers; a breach (or the rollout's hard cap on complaints from the new cohort) halts the rollout, which rolls it
+ * back. State lives in the database, so a restart carries on where it was.
+ */
+@Service
+public class SequentialGuard {
+
+    private static final Logger log = LoggerFactory.getLogger(SequentialGuard.class);
+
+    /** One stored evaluation, as {@code GET /api/rollouts/{id}/guard} shows it. */
+    public record Evaluation(Instant at, long boxesNew, long boxesOld, long eventsNew, long eventsOld,
+                             double exposureNew, double exposureOld, Double p0, double sprt, double cusum,
+                             double sprtThreshold, double cusumThreshold, String decision) {
+    }
+
+    /** A rollout's guard: its settings and thresholds, and the series of its evaluations. */
+    public record Series(long rolloutId, double alpha, double r1, Duration life, Double baselinePerBoxHour,
+                         List<Evaluation> evaluations) {
+    }
+
+    private final RolloutService rollouts;
+    private final TelemetryService telemetry;
+    private final DeviceService devices;
+    private final JdbcClient jdbc;
+    private final StbProperties.Guard config;
+    private final GuardSettings settings;
+    private final Clock clock;
+
+    SequentialGuard(RolloutService rollouts, TelemetryService telemetry, DeviceService devices, JdbcClient jdbc,
+                    StbProperties props, Clock clock) {
+        this.rollouts = rollouts;
+        this.telemetry = telemetry;
+        this.devices = devices;
+        this.jdbc = jdbc;
+        this.config = props.guard();
+        this.settings = new GuardSettings(config.alpha(), config.r1(), config.life());
+        this.clock = clock;
+    }
+
+    @Scheduled(fixedDelayString = "${stb.guard.interval:60s}")
+    void evaluateAll() {
+        for (GuardCandidate c : rollouts.guardCandidates()) {
+            try {
+                evaluate(c);
+            } catch (RuntimeException e) {
+                log.warn("event=guard_failed rollout={} error={}", c.rolloutId(), e.toString());
+            }
+        }
+    }
+
+    /** One evaluation of one rollout; halts it on a breach. */
+    @Transactional
+    public CohortComplaintTest.Decision evaluate(GuardCandidate c) {
+        Instant now = clock.instant();
+        State s = load(c.rolloutId()).orElseGet(() -> start(c, now));
+        long boxesNew = devices.countRunning(c.role(), c.image(), c.models());
+        long boxesOld = c.previous() == null ? 0 : devices.countRunning(c.role(), c.previous(), c.models());
+        double hours = Math.max(0, Duration.between(s.lastEvaluatedAt, now).toMillis() / 3_600_000.0);
+        double dNew = boxesNew * hours;
+        double dOld = boxesOld * hours;
+        Double p0 = dNew + dOld > 0 ? dNew / (dNew + dOld)
+                : boxesNew + boxesOld > 0 ? (double) boxesNew / (boxesNew + boxesOld) : null;
+        var tickets = telemetry.ticketsAfter(s.lastTicketId, c.role(), c.image(), c.previous(), c.models());
+        var test = CohortComplaintTest.restore(settings, s.cusumThreshold, s.sprt, s.cusum, s.eventsNew, s.eventsOld);
+        // the interval's events in an even interleaving of the two cohorts, checking after each
+        long n = tickets.fromNew() + tickets.fromOld();
+        long k = tickets.fromNew();
+        for (long i = 1; i <= n && test.decision() == CohortComplaintTest.Decision.CONTINUE; i++) {
+            // the i-th event is from the new cohort when floor(i k / n) steps up: k of n, spread evenly
+            boolean fromNew = i * k / n > (i - 1) * k / n;
+            test.observe(fromNew, p0 == null ? 0 : p0);
+        }
+        boolean cap = test.fromNew() >= c.complaintThreshold();
+        var decision = cap ? CohortComplaintTest.Decision.HALT : test.decision();
+        s = new State(s.sprtThreshold, s.cusumThreshold, s.baseline, test.sprt(), test.cusum(), test.fromNew(),
+                test.fromOld(), s.exposureNew + dNew, s.exposureOld + dOld, tickets.lastId(), now);
+        save(c.rolloutId(), s);
+        jdbc.sql("""
+                        insert into guard_evaluation (rollout_id, evaluated_at, boxes_new, boxes_old, events_new,
+                            events_old, exposure_new, exposure_old, p0, sprt, cusum, sprt_threshold, cusum_threshold,
+                            decision)
+                        values (:id, :at, :bn, :bo, :en, :eo, :xn, :xo, :p0, :sprt, :cusum, :hs, :hc, :d)""")
+                .param("id", c.rolloutId()).param("at", java.sql.Timestamp.from(now)).param("bn", boxesNew)
+                .param("bo", boxesOld).param("en", s.eventsNew).param("eo", s.eventsOld)
+                .param("xn", s.exposureNew).param("xo", s.exposureOld).param("p0", p0).param("sprt", s.sprt)
+                .param("cusum", s.cusum).param("hs", s.sprtThreshold).param("hc", s.cusumThreshold)
+                .param("d", decision.name()).update();
+        log.debug("event=guard_evaluated rollout={} new={} old={} events_new={} events_old={} p0={} sprt={} cusum={}",
+                c.rolloutId(), boxesNew, boxesOld, s.eventsNew, s.eventsOld, p0, s.sprt, s.cusum);
+        if (decision == CohortComplaintTest.Decision.HALT) {
+            String reason = cap
+                    ? String.format("guard: %d complaints from boxes on image %s reached the cap of %d", s.eventsNew,
+                            c.image().shortHex(), c.complaintThreshold())
+                    : String.format("guard: complaints from boxes on image %s against the old image: %d to %d over "
+                            + "%.1f and %.1f box-hours; SPRT %.2f (threshold %.2f), CUSUM %.2f (threshold %.2f)",
+                            c.image().shortHex(), s.eventsNew, s.eventsOld, s.exposureNew, s.exposureOld, s.sprt,
+                            s.sprtThreshold, s.cusum, s.cusumThreshold);
+            log.warn("event=guard_breach rollout={} reason=\"{}\"", c.rolloutId(), reason);
+            rollouts.halt(c.rolloutId(), reason, "guard");
+        }
+        return decision;
+    }
+
+    /** The stored series of a rollout's guard (empty evaluations before its first). */
+    @Transactional(readOnly = true)
+    public Series series(long rolloutId) {
+        rollouts.get(rolloutId); // 404 for an unknown rollout
+        var evaluations = jdbc.sql("""
+                        select evaluated_at, boxes_new, boxes_old, events_new, events_old, exposure_new, exposure_old,
+                               p0, sprt, cusum, sprt_threshold, cusum_threshold, decision
+                        from guard_evaluation where rollout_id = :id order by id limit 20000""")
+                .param("id", rolloutId)
+                .query((rs, i) -> new Evaluation(rs.getTimestamp(1).toInstant(), rs.getLong(2), rs.getLong(3),
+                        rs.getLong(4), rs.getLong(5), rs.getDouble(6), rs.getDouble(7),
+                        rs.getObject(8) == null ? null : rs.getDouble(8), rs.getDouble(9), rs.getDouble(10),
+                        rs.getDouble(11), rs.getDouble(12), rs.getString(13))).list();
+        Double baseline = load(rolloutId).map(st -> st.baseline).orElse(null);
+        return new Series(rolloutId, settings.alpha(), settings.r1(), settings.life(), baseline, evaluations);
+    }
+
+    /** First evaluation: calibrate the CUSUM for this rollout's plan and start counting tickets from now. */
+    private State start(GuardCandidate c, Instant now) {
+        long targets = devices.countTargets(c.models());
+        double baseline = Math.max(config.baselinePerBoxHour(), telemetry.observedRate(Duration.ofDays(7), targets));
+        RolloutPlan plan = planOf(c.plan(), (int) Math.max(1, Math.min(Integer.MAX_VALUE, targets)),
+                Math.min(0.5, baseline));
+        long t0 = System.nanoTime();
+        double sprt = CohortComplaintTest.sprtThreshold(settings.alpha());
+        // never below the SPRT's: with few expected events a calibrated CUSUM would halt on a single complaint, and
+        // the calibration's baseline is an assumption
+        double cusum = Math.max(sprt, CusumCalibration.threshold(plan, settings, config.calibrationRuns(), c.rolloutId()));
+        log.info("event=guard_calibrated rollout={} targets={} baseline_per_box_hour={} sprt_threshold={} "
+                + "cusum_threshold={} ms={}", c.rolloutId(), targets, baseline, sprt, cusum,
+                (System.nanoTime() - t0) / 1_000_000);
+        State s = new State(sprt, cusum, baseline, 0, 0, 0, 0, 0, 0, telemetry.lastTicketId(), now);
+        jdbc.sql("""
+                        insert into guard_state (rollout_id, sprt_threshold, cusum_threshold, baseline, sprt, cusum,
+                            events_new, events_old, exposure_new, exposure_old, last_ticket_id, last_evaluated_at)
+                        values (:id, :hs, :hc, :b, 0, 0, 0, 0, 0, 0, :t, :at)""")
+                .param("id", c.rolloutId()).param("hs", sprt).param("hc", cusum).param("b", baseline)
+                .param("t", s.lastTicketId).param("at", java.sql.Timestamp.from(now)).update();
+        return s;
+    }
+
+    /** The calibration's picture of a plan: wave i begins when the soaks before it have passed. */
+    static RolloutPlan planOf(WavePlan waves, int targets, double baseline) {
+        List<RolloutPlan.Step> steps = new ArrayList<>();
+        Duration at = Duration.ZERO;
+        double last = -1;
+        for (int i = 0; i < waves.size(); i++) {
+            var w = waves.wave(i);
+            double share = w.share() != null ? w.share() : Math.min(1.0, (double) w.count() / targets);
+            if (share > last) {
+                steps.add(new RolloutPlan.Step(at, share));
+                last = share;
+            }
+            at = at.plus(w.minSoak().isZero() ? Duration.ofMinutes(1) : w.minSoak());
+        }
+        return new RolloutPlan(targets, steps, baseline);
+    }
+
+    private record State(double sprtThreshold, double cusumThreshold, double baseline, double sprt, double cusum,
+                         long eventsNew, long eventsOld, double exposureNew, double exposureOld, long lastTicketId,
+                         Instant lastEvaluatedAt) {
+    }
+
+    private Optional<State> load(long rolloutId) {
+        return jdbc.sql("""
+                        select sprt_threshold, cusum_threshold, baseline, sprt, cusum, events_new, events_old,
+                               exposure_new, exposure_old, last_ticket_id, last_evaluated_at
+                        from guard_state where rollout_id = :id""").param("id", rolloutId)
+                .query((rs, i) -> new State(rs.getDouble(1), rs.getDouble(2), rs.getDouble(3), rs.getDouble(4),
+                        rs.getDouble(5), rs.getLong(6), rs.getLong(7), rs.getDouble(8), rs.getDouble(9),
+                        rs.getLong(10), rs.getTimestamp(11).toInstant())).optional();
+    }
+
+    private void save(long rolloutId, State s) {
+        jdbc.sql("""
+                        update guard_state set sprt = :sprt, cusum = :cusum, events_new = :en, events_old = :eo,
+                            exposure_new = :xn, exposure_old = :xo, last_ticket_id = :t, last_evaluated_at = :at
+                        where rollout_id = :id""")
+                .param("sprt", s.sprt).param("cusum", s.cusum).param("en", s.eventsNew).param("eo", s.eventsOld)
+                .param("xn", s.exposureNew).param("xo", s.exposureOld).param("t", s.lastTicketId)
+                .param("at", java.sql.Timestamp.from(s.lastEvaluatedAt)).param("id", rolloutId).update();
+    }
+}
