@@ -13,6 +13,7 @@ import org.springframework.util.unit.DataSize;
  * @param maxImageSize    uploads above this get HTTP 413
  * @param checkInInterval how often boxes are told to check in
  * @param rolloutTick     how often rollouts are advanced and the guard looks
+ * @param broadcastFor    how long the distributor repeats a wave's or a rollback's activation on the control group
  * @param multicast       data group, port base, symbol size, erasure-code block size and proactive repair ratio,
  *                        and rate given to transmissions
  */
@@ -22,6 +23,7 @@ public record StbProperties(
         @DefaultValue("2GB") DataSize maxImageSize,
         @DefaultValue("60s") Duration checkInInterval,
         @DefaultValue("2s") Duration rolloutTick,
+        @DefaultValue("10m") Duration broadcastFor,
         @DefaultValue Multicast multicast,
         @DefaultValue Keys keys,
         @DefaultValue Limits limits,

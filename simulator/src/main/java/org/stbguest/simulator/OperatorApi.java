@@ -26,7 +26,7 @@ final class OperatorApi {
 
     /** Rollout progress as the server reports it. */
     record Rollout(long id, String state, long targets, long staged, long activated, long onPrevious, String endReason,
-                   int wave, long waveBoxes) {
+                   int wave, long waveBoxes, long everActivated, long backOnPrevious) {
     }
 
     private final HttpClient http;
@@ -91,6 +91,11 @@ final class OperatorApi {
                 "waves", waves)));
     }
 
+    /** Orders every box back to the previous image. */
+    Rollout rollBack(long id) throws IOException, InterruptedException {
+        return rollout(postJson("/api/rollouts/" + id + "/rollback", Map.of("reason", "ordered by the test")));
+    }
+
     /** Starts the next wave now, whatever soak and success say. */
     Rollout advanceRollout(long id) throws IOException, InterruptedException {
         return rollout(postJson("/api/rollouts/" + id + "/advance", Map.of()));
@@ -113,7 +118,8 @@ final class OperatorApi {
         return new Rollout(n.get("id").asLong(), n.get("state").asString(), n.get("targets").asLong(),
                 n.get("staged").asLong(), n.get("activated").asLong(), n.get("onPrevious").asLong(),
                 reason == null || reason.isNull() ? null : reason.asString(), n.get("wave").asInt(),
-                n.get("waveBoxes") == null || n.get("waveBoxes").isNull() ? 0 : n.get("waveBoxes").asLong());
+                n.get("waveBoxes") == null || n.get("waveBoxes").isNull() ? 0 : n.get("waveBoxes").asLong(),
+                n.get("everActivated").asLong(), n.get("backOnPrevious").asLong());
     }
 
     private JsonNode postJson(String path, Object body) throws IOException, InterruptedException {

@@ -51,6 +51,7 @@ public final class StbAgent implements AutoCloseable {
     private final AgentStateStore stateStore;
     private final Map<String, Digest> desiredImages = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong refusedAnnouncements = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong controlGroupActivations = new java.util.concurrent.atomic.AtomicLong();
     private final Object scheduling = new Object();
     private boolean checkInRunning;
     private boolean checkInAgain;
@@ -111,16 +112,36 @@ public final class StbAgent implements AutoCloseable {
      */
     void onAnnouncement(SignedStatement statement) {
         try {
-            if (trust.accept(statement).isPresent()) {
+            var accepted = trust.accept(statement);
+            if (accepted.isEmpty()) {
+                return;
+            }
+            if (accepted.get() instanceof Statement.Activate a) {
+                // a wave or a rollback heard on the control group: act on it now, no round trip to the server
+                apply(a);
+                stateStore.save(new AgentStateStore.AgentState(trust.state(), desiredImages));
+                RoleAgent r = roles.get(a.role());
+                if (r != null && a.includes(config.deviceId())) {
+                    controlGroupActivations.incrementAndGet();
+                    r.apply(null, desiredImages.get(a.role()));
+                }
+            } else {
                 stateStore.save(new AgentStateStore.AgentState(trust.state(), desiredImages));
                 checkInSoon();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (ImageVerificationException e) {
             refusedAnnouncements.incrementAndGet();
             log.debug("event=announcement_ignored device={} reason={}", config.deviceId(), e.reason());
         } catch (IOException e) {
             log.warn("event=state_save_failed device={} error={}", config.deviceId(), e.toString());
         }
+    }
+
+    /** Activations heard on the control group and acted on without a check-in. */
+    public long controlGroupActivations() {
+        return controlGroupActivations.get();
     }
 
     /** Announcements heard on the control group and ignored as forged, expired, replayed or malformed. */

@@ -44,6 +44,9 @@ public final class DistributorService implements AutoCloseable {
     private final Map<Long, Boolean> running = new ConcurrentHashMap<>();
     private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicLong transmissionsDone = new AtomicLong();
+    private final AtomicLong statementsSent = new AtomicLong();
+    private volatile DatagramChannel controlChannel;
+    private long lastBroadcastNanos;
 
     public DistributorService(DistributorConfig config, HttpClient http) {
         this.config = config;
@@ -63,6 +66,11 @@ public final class DistributorService implements AutoCloseable {
         return bytesSent.get();
     }
 
+    /** Statements (activations) sent on the control group so far, repeats included. */
+    public long statementsSent() {
+        return statementsSent.get();
+    }
+
     /** Transmissions that have ended. */
     public long transmissionsDone() {
         return transmissionsDone.get();
@@ -72,6 +80,9 @@ public final class DistributorService implements AutoCloseable {
     public void close() {
         poller.shutdownNow();
         live.clear();
+        if (controlChannel != null) {
+            controlChannel.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
         senders.shutdownNow();
         try {
             senders.awaitTermination(5, TimeUnit.SECONDS);
@@ -92,6 +103,7 @@ public final class DistributorService implements AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         }
+        broadcast();
         Set<Long> ids = jobs.stream().map(TransmissionJob::id).collect(Collectors.toSet());
         live.retainAll(ids);
         live.addAll(ids);
@@ -99,6 +111,39 @@ public final class DistributorService implements AutoCloseable {
             if (running.putIfAbsent(job.id(), Boolean.TRUE) == null) {
                 senders.execute(() -> run(job));
             }
+        }
+    }
+
+    /**
+     * The statement carousel: once a second, the signed activations the server lists (a wave's, a rollback's) go on
+     * the control group, so boxes act on them without a round trip; boxes drop the repeats as already seen.
+     */
+    private void broadcast() {
+        if (System.nanoTime() - lastBroadcastNanos < TimeUnit.SECONDS.toNanos(1)) {
+            return;
+        }
+        lastBroadcastNanos = System.nanoTime();
+        try {
+            var statements = client.broadcasts();
+            if (statements.isEmpty()) {
+                return;
+            }
+            if (controlChannel == null) {
+                controlChannel = MulticastChannels.openSender(senderLoops, config.multicast());
+            }
+            var to = new java.net.InetSocketAddress(config.controlAddress(), config.controlPort());
+            for (var statement : statements) {
+                var frame = org.stbguest.multicast.wire.AnnounceFrame.of(statement);
+                var buf = controlChannel.alloc().buffer(org.stbguest.multicast.wire.FrameEncoder.encodedSize(frame));
+                org.stbguest.multicast.wire.FrameEncoder.encode(frame, buf);
+                controlChannel.writeAndFlush(new io.netty.channel.socket.DatagramPacket(buf, to));
+                statementsSent.incrementAndGet();
+            }
+            log.debug("event=statements_broadcast count={}", statements.size());
+        } catch (IOException | RuntimeException e) {
+            log.warn("event=broadcast_failed error={}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

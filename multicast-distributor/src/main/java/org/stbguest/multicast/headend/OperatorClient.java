@@ -34,6 +34,12 @@ public final class OperatorClient {
         return DeviceApiJson.mapper().readValue(get("/api/distributor/transmissions").body(), JOBS);
     }
 
+    /** The signed activations (waves, rollbacks) to repeat on the control group now. */
+    public List<org.stbguest.image.trust.SignedStatement> broadcasts() throws IOException, InterruptedException {
+        return List.of(DeviceApiJson.mapper().readValue(get("/api/distributor/statements").body(),
+                org.stbguest.image.trust.SignedStatement[].class));
+    }
+
     public TransmissionJob markSending(long id) throws IOException, InterruptedException {
         HttpRequest req = request("/api/distributor/transmissions/" + id + "/sending")
                 .POST(HttpRequest.BodyPublishers.noBody()).build();

@@ -4,9 +4,13 @@ import org.stbguest.image.trust.SignedStatement;
 import org.stbguest.image.trust.Statement;
 
 /**
- * A director-signed announcement on the control group: which image is on the air and where. The codec only parses
- * it; a box verifies the signatures, expiry and sequence number with its {@code BoxTrust} before acting, and even
- * then only checks in at once: what it stages is decided by its check-in and the signed manifest.
+ * A director-signed statement on the control group: an announcement of which image is on the air and where, or an
+ * activation (a wave's, or a rollback's) that boxes should act on without waiting for their next check-in. The
+ * codec only parses it; a box verifies the signatures, expiry and sequence number with its {@code BoxTrust} before
+ * acting. An announcement only makes it check in at once (what it stages is decided by its check-in and the signed
+ * manifest); a verified activation makes it switch slots if it is meant and a slot holds the image.
+ *
+ * @param transmissionId the announced transmission, or 0 for a statement of another kind
  */
 public record AnnounceFrame(long transmissionId, SignedStatement statement) implements Frame {
 
@@ -16,13 +20,14 @@ public record AnnounceFrame(long transmissionId, SignedStatement statement) impl
         }
     }
 
-    /** Wraps a signed announce statement. */
+    /** Wraps a signed statement: an announcement or an activation (a finalize waits for the check-in). */
     public static AnnounceFrame of(SignedStatement statement) {
         Statement s = statement.unverified().statement();
-        if (s.kind() != Statement.Kind.ANNOUNCE) {
-            throw new IllegalArgumentException("not an announce statement: " + s.kind());
-        }
-        return new AnnounceFrame(((Statement.Announce) s).transmissionId(), statement);
+        return switch (s.kind()) {
+            case ANNOUNCE -> new AnnounceFrame(((Statement.Announce) s).transmissionId(), statement);
+            case ACTIVATE -> new AnnounceFrame(0, statement);
+            case FINALIZE -> throw new IllegalArgumentException("a finalize statement is not sent on the control group");
+        };
     }
 
     @Override

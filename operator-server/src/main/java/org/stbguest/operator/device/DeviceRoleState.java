@@ -40,6 +40,23 @@ class DeviceRoleState {
         this.updatedAt = at;
     }
 
+    /** A box reported a verified image written to its other slot. */
+    void staged(String digest, Instant at) {
+        if (!digest.equals(activeDigest)) {
+            this.stagedDigest = digest;
+            this.updatedAt = at;
+        }
+    }
+
+    /** A box reported committing {@code digest}: what ran before is now in its other slot. */
+    void activated(String digest, Instant at) {
+        if (!digest.equals(activeDigest)) {
+            this.stagedDigest = activeDigest;
+            this.activeDigest = digest;
+            this.updatedAt = at;
+        }
+    }
+
     Key key() {
         return key;
     }

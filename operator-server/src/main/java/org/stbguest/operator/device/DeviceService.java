@@ -117,6 +117,28 @@ public class DeviceService implements DeviceTokenAuthenticator {
         return devices.countByHardwareModelIn(models);
     }
 
+    /**
+     * Applies what a box reports at once, so a rollout's counters move with the reports and not only with the next
+     * check-in: STAGED puts the image in its other slot, ACTIVATED makes it the running one. The next check-in's
+     * full state overwrites whatever a lost or reordered report left behind.
+     */
+    @Transactional
+    public void applyReport(UUID deviceId, org.stbguest.device.api.DeviceReport report) {
+        if (report.digest() == null || !MODEL.matcher(report.role()).matches()) {
+            return;
+        }
+        var key = new DeviceRoleState.Key(deviceId, report.role());
+        switch (report.type()) {
+            case STAGED -> states.save(states.findById(key).orElseGet(() -> new DeviceRoleState(key)))
+                    .staged(report.digest().hex(), clock.instant());
+            case ACTIVATED -> states.save(states.findById(key).orElseGet(() -> new DeviceRoleState(key)))
+                    .activated(report.digest().hex(), clock.instant());
+            case STAGE_FAILED, BOOT_FAILED, REFUSED -> {
+                // what the box runs and holds is unchanged
+            }
+        }
+    }
+
     /** The ids of the devices of these models (to place them in a rollout's waves). */
     @Transactional(readOnly = true)
     public List<UUID> targetIds(Collection<String> models) {

@@ -329,10 +329,12 @@ public class RolloutService {
         long staged = devices.countHolding(r.role(), image.rootDigest(), models);
         long activated = devices.countRunning(r.role(), image.rootDigest(), models);
         long onPrevious = previous == null ? 0 : devices.countRunning(r.role(), previous.rootDigest(), models);
+        long[] back = telemetry.activatedAndBack(r.role(), image.rootDigest(),
+                previous == null ? null : previous.rootDigest());
         return new RolloutView(r.id(), r.role(), r.imageId(), image.version(), image.rootDigest().hex(),
                 r.previousImageId(), previous == null ? null : previous.rootDigest().hex(), r.state(),
                 r.complaintThreshold(), targets, staged, activated, onPrevious, r.createdAt(), r.startedAt(),
                 r.activatedAt(), r.endedAt(), r.endReason(), r.plan(), r.currentWave() + 1, r.waveBoxes(),
-                r.waveStartedAt(), r.paused());
+                r.waveStartedAt(), r.paused(), back[0], back[1]);
     }
 }

@@ -7,10 +7,12 @@ import java.time.Instant;
  *
  * @param wave      the wave in progress, 1-based (0: none has begun)
  * @param waveBoxes how many boxes the wave in progress takes, cumulatively
+ * @param everActivated boxes that reported committing the image during this rollout
+ * @param backOnPrevious of those, the boxes that run the previous image now (a rollback's completion)
  */
 public record RolloutView(long id, String role, long imageId, long version, String imageDigest, Long previousImageId,
                           String previousDigest, RolloutState state, int complaintThreshold, long targets, long staged,
                           long activated, long onPrevious, Instant createdAt, Instant startedAt, Instant activatedAt,
                           Instant endedAt, String endReason, WavePlan plan, int wave, Long waveBoxes,
-                          Instant waveStartedAt, boolean paused) {
+                          Instant waveStartedAt, boolean paused, long everActivated, long backOnPrevious) {
 }

@@ -67,6 +67,7 @@ public class TelemetryService {
             throw new ApiException.TooManyRequests("too-many-reports", "device " + deviceId + " sent more than "
                     + limits.reportsPerMinute() + " reports in a minute");
         }
+        devices.applyReport(deviceId, report);
         events.save(new DeviceEvent(deviceId, report.type().name(), report.role(),
                 report.digest() == null ? null : report.digest().hex(),
                 report.slot() == null ? null : report.slot().name(), report.detail(), clock.instant()));
@@ -165,6 +166,23 @@ public class TelemetryService {
                 .param("models", models).param("role", role).param("after", afterId).param("last", last)
                 .query((rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)}).single();
         return new NewTickets(last, counts[0], counts[1]);
+    }
+
+    /**
+     * Rollback completion: how many boxes reported committing {@code image} for {@code role}, and how many of those
+     * run {@code previous} now.
+     */
+    @Transactional(readOnly = true)
+    public long[] activatedAndBack(String role, Digest image, Digest previous) {
+        return jdbc.sql("""
+                        select count(distinct e.device_id),
+                               count(distinct e.device_id) filter (where s.active_digest = :previous)
+                        from device_event e
+                        left join device_role_state s on s.device_id = e.device_id and s.role = :role
+                        where e.type = 'ACTIVATED' and e.role = :role and e.digest = :image""")
+                .param("role", role).param("image", image.hex())
+                .param("previous", previous == null ? "" : previous.hex())
+                .query((rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)}).single();
     }
 
     /** The id of the newest ticket (0 when there is none): where a rollout's guard starts counting. */

@@ -32,20 +32,34 @@ public class DirectorService {
     private final ServerKeys keys;
     private final Clock clock;
     private final Duration validity;
+    private final Duration broadcastFor;
 
     DirectorService(StatementRepository statements, ServerKeys keys, Clock clock, StbProperties props) {
         this.statements = statements;
         this.keys = keys;
         this.clock = clock;
         this.validity = props.keys().statementValidity();
+        this.broadcastFor = props.broadcastFor();
     }
 
     /** Signs and stores a statement; it becomes the newest of its stream. */
     @Transactional
     public SignedStatement issue(Statement statement) {
+        return issue(statement, null);
+    }
+
+    /**
+     * Signs and stores a statement that the distributor also repeats on the control group for {@code broadcastFor}
+     * (null: only check-ins carry it), so boxes act on it without a round trip.
+     */
+    @Transactional
+    public SignedStatement issue(Statement statement, Duration broadcastFor) {
         Instant now = clock.instant();
         StatementEntity e = statements.saveAndFlush(new StatementEntity(statement.sequenceKey(),
                 statement.kind().name(), now.plus(validity), now));
+        if (broadcastFor != null) {
+            e.broadcastUntil(now.plus(broadcastFor));
+        }
         var envelope = new SignedStatement.Envelope(e.sequence(), e.expiresAt(), statement);
         SignedStatement signed = SignedStatement.sign(envelope, keys.directorSigner());
         e.sealed(signed.bytes(), DeviceApiJson.signaturesToJson(signed.signatures()));
@@ -65,12 +79,18 @@ public class DirectorService {
         if (event instanceof org.stbguest.operator.events.RolloutEvent.WaveStarted w) {
             issue(new Statement.Activate(w.role(), org.stbguest.image.Digest.parse(w.imageDigest()),
                     w.cohortBound() >= Statement.Cohort.ALL ? null
-                            : new Statement.Cohort(w.cohortSeed(), w.cohortBound())));
+                            : new Statement.Cohort(w.cohortSeed(), w.cohortBound())), broadcastFor);
         } else if (event instanceof org.stbguest.operator.events.RolloutEvent.RollbackOrdered b) {
-            issue(new Statement.Activate(b.role(), org.stbguest.image.Digest.parse(b.previousDigest())));
+            issue(new Statement.Activate(b.role(), org.stbguest.image.Digest.parse(b.previousDigest())), broadcastFor);
         } else if (event instanceof org.stbguest.operator.events.RolloutEvent.RolloutFinalized f) {
             issue(new Statement.Finalize(f.role(), f.securityFloor()));
         }
+    }
+
+    /** The activations to repeat on the control group now: the newest of each stream still in its window. */
+    @Transactional(readOnly = true)
+    public List<SignedStatement> broadcasts() {
+        return statements.broadcastNow(clock.instant()).stream().map(DirectorService::signed).toList();
     }
 
     /** One statement by sequence number. */

@@ -28,6 +28,8 @@ class StatementEntity {
     private Instant expiresAt;
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
+    @Column(name = "broadcast_until")
+    private Instant broadcastUntil;
 
     protected StatementEntity() {
     }
@@ -39,6 +41,11 @@ class StatementEntity {
         this.createdAt = createdAt;
         this.content = new byte[0];
         this.signatures = "[]";
+    }
+
+    /** The distributor repeats this statement on the control group until {@code until}. */
+    void broadcastUntil(Instant until) {
+        this.broadcastUntil = until;
     }
 
     void sealed(byte[] content, String signatures) {
