@@ -37,8 +37,9 @@ import org.stbguest.multicast.headend.DistributorService;
 /**
  * The demo, end to end on real parts: the operator server on its embedded PostgreSQL, the headend distributor on
  * loopback multicast, and a fleet of agents in this JVM. Publish a signed image, stage it over multicast on every
- * box, activate it, let a burst of call-center tickets trip the guard, and watch every box switch back to its
- * original slot with no download.
+ * box, activate it in waves, let a storm of call-center tickets from the first wave's boxes trip the sequential
+ * guard, and watch every box that switched go back to its original slot, on the signed rollback heard on the
+ * control group, with no download.
  */
 public final class DemoScenario {
 
@@ -66,12 +67,16 @@ public final class DemoScenario {
     public record Result(int agents, int staged, int activated, int rolledBack, boolean ok, String failure,
                          Digest original, Digest updated, Map<UUID, BootControlState> afterActivation,
                          Map<UUID, BootControlState> afterRollback, long distributorBytes, long imageBytes,
-                         String serverRolloutState, long serverOnPrevious) {
+                         String serverRolloutState, long serverOnPrevious, int waves, double detectedAfterSeconds) {
 
-        /** The one summary line the demo ends with. */
+        /**
+         * The one summary line the demo ends with: boxes that staged, activated (the waves that began before the
+         * guard halted the rollout) and went back; the waves begun; seconds from the storm's first call to the halt.
+         */
         public String summary() {
             return "demo: agents=" + agents + " staged=" + staged + " activated=" + activated + " rolled_back="
-                    + rolledBack + " result=" + (ok ? "ok" : "fail");
+                    + rolledBack + " result=" + (ok ? "ok" : "fail") + " waves=" + waves + " detected_after_s="
+                    + (Double.isNaN(detectedAfterSeconds) ? "none" : String.format("%.1f", detectedAfterSeconds));
         }
     }
 
@@ -135,11 +140,13 @@ public final class DemoScenario {
                 }
                 progress.line("[fleet]", agents.size() + " boxes enrolled, each with its own token, running v1 in slot A");
 
-                int threshold = Math.max(3, (int) Math.ceil(options.agents() * 0.25));
-                var rollout = admin.createRollout(img2.id(), threshold);
+                var rollout = admin.createRollout(img2.id(), 1_000_000, List.of(
+                        Map.of("share", 0.1, "minSoak", "PT30S"), Map.of("share", 0.5, "minSoak", "PT5S"),
+                        Map.of("share", 1.0)));
                 admin.startRollout(rollout.id());
                 progress.line("[rollout]", "rollout " + rollout.id() + ": v2 to " + agents.size()
-                        + " boxes, rolled back after " + threshold + " complaints");
+                        + " boxes, staged everywhere, activated in waves of 10%, 50%, 100%; the guard weighs "
+                        + "complaints from v2's boxes against v1's (alpha 0.001, r1 = 2)");
 
                 Set<Integer> staged = new HashSet<>();
                 Set<Integer> activated = new HashSet<>();
@@ -172,57 +179,93 @@ public final class DemoScenario {
                 progress.line("[stage]", "all boxes hold v2 in slot B after " + seconds(t1) + " s; distributor sent "
                         + String.format("%.2f", (double) distributor.bytesSent() / v2.length) + "x the image so far");
 
-                boolean activatedAll = waitFor(() -> {
+                OperatorApi.Rollout[] view = {admin.rollout(rollout.id())};
+                boolean firstWave = waitFor(() -> {
                     observe.run();
-                    progress.show("[activate]", activated.size(), agents.size(), "booted on trial and committed");
-                    return activated.size() == agents.size();
+                    view[0] = poll(admin, rollout.id(), view[0]);
+                    long wave = Math.max(1, view[0].waveBoxes());
+                    progress.show("[wave 1]", activated.size(), wave, "booted on trial and committed");
+                    return view[0].wave() >= 1 && activated.size() >= wave;
                 });
                 progress.done();
                 Map<UUID, BootControlState> afterActivation = snapshot(agents, ids);
-                if (!activatedAll) {
-                    return fail("activation timed out", agents, staged, activated, rolledBack, original, updated,
+                if (!firstWave) {
+                    return fail("the first wave timed out", agents, staged, activated, rolledBack, original, updated,
                             afterActivation, distributor, v2);
                 }
+                progress.line("[wave 1]", activated.size() + " boxes run v2 (their wave was signed for their place in "
+                        + "the rollout's hash order); " + (agents.size() - activated.size()) + " stay on v1");
 
-                int burst = Math.min(agents.size(), threshold + 2);
-                for (int i = 0; i < burst; i++) {
-                    callCenter.ticket(ids.get(i), "no-picture");
+                List<UUID> onNew = activated.stream().sorted().map(ids::get).toList();
+                List<UUID> onOld = new ArrayList<>(ids);
+                onOld.removeAll(onNew);
+                progress.line("[calls]", "a complaint storm from the boxes on v2 (\"no picture\"), and the usual "
+                        + "trickle from the boxes on v1");
+                long tStorm = System.nanoTime();
+                int[] calls = {0};
+                String[] reason = {null};
+                double[] detectedAfter = {Double.NaN};
+                boolean halted = waitFor(() -> {
+                    try {
+                        // three calls a poll, one in eight from a box on v1
+                        for (int k = 0; k < 3; k++) {
+                            int c = calls[0]++;
+                            boolean fromOld = c % 8 == 7 && !onOld.isEmpty();
+                            callCenter.ticket(fromOld ? onOld.get(c % onOld.size()) : onNew.get(c % onNew.size()),
+                                    fromOld ? "remote-control" : "no-picture");
+                        }
+                        view[0] = admin.rollout(rollout.id());
+                        var g = admin.guardLast(rollout.id());
+                        if (g != null) {
+                            double ratio = Math.max(g.sprt() / g.sprtThreshold(), g.cusum() / g.cusumThreshold());
+                            progress.show("[guard]", Math.max(0, Math.round(ratio * 100)), 100, String.format(
+                                    "SPRT %.2f / %.2f  CUSUM %.2f / %.2f  complaints %d from v2, %d from v1",
+                                    g.sprt(), g.sprtThreshold(), g.cusum(), g.cusumThreshold(), g.eventsNew(),
+                                    g.eventsOld()));
+                        }
+                    } catch (IOException e) {
+                        return false; // try again on the next poll
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return true;
+                    }
+                    if ("ROLLED_BACK".equals(view[0].state())) {
+                        reason[0] = view[0].endReason();
+                        detectedAfter[0] = (System.nanoTime() - tStorm) / 1e9;
+                        return true;
+                    }
+                    return false;
+                });
+                progress.done();
+                if (!halted || reason[0] == null) {
+                    return fail("the guard did not halt the rollout", agents, staged, activated, rolledBack, original,
+                            updated, afterActivation, distributor, v2);
                 }
-                progress.line("[calls]", burst + " call-center tickets from boxes on v2: \"no picture\"");
+                int waves = view[0].wave();
+                progress.line("[guard]", String.format("halted in wave %d, %.1f s into the storm: %s", waves,
+                        detectedAfter[0], reason[0]));
 
                 long t2 = System.nanoTime();
-                String[] reason = {null};
                 boolean back = waitFor(() -> {
                     observe.run();
-                    if (reason[0] == null) {
-                        try {
-                            var r = admin.rollout(rollout.id());
-                            if ("ROLLED_BACK".equals(r.state())) {
-                                reason[0] = r.endReason();
-                                progress.line("[guard]", "rollback ordered: " + reason[0]);
-                            }
-                        } catch (IOException e) {
-                            // try again on the next poll
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    progress.show("[rollback]", rolledBack.size(), agents.size(), "back on v1, no download");
-                    return rolledBack.size() == agents.size();
+                    progress.show("[rollback]", rolledBack.size(), activated.size(),
+                            "back on v1: the signed rollback heard on the control group, no download");
+                    return rolledBack.size() == activated.size();
                 });
                 progress.done();
                 Map<UUID, BootControlState> afterRollback = snapshot(agents, ids);
                 if (!back) {
-                    return fail(reason[0] == null ? "the guard did not order a rollback" : "rollback timed out", agents,
-                            staged, activated, rolledBack, original, updated, afterActivation, distributor, v2);
+                    return fail("rollback timed out", agents, staged, activated, rolledBack, original, updated,
+                            afterActivation, distributor, v2);
                 }
-                progress.line("[rollback]", "every box back on v1 " + seconds(t2) + " s after the tickets; total "
+                progress.line("[rollback]", "every box back on v1 " + seconds(t2) + " s after the halt; total "
                         + seconds(t0) + " s");
                 boolean ok = agents.stream().allMatch(a -> runsCommitted(a.slotPair(ROLE), original));
                 var finalView = awaitServerView(admin, rollout.id(), agents.size());
                 return new Result(agents.size(), staged.size(), activated.size(), rolledBack.size(), ok,
                         ok ? null : "not every box ended on the original image", original, updated, afterActivation,
-                        afterRollback, distributor.bytesSent(), v2.length, finalView.state(), finalView.onPrevious());
+                        afterRollback, distributor.bytesSent(), v2.length, finalView.state(), finalView.onPrevious(),
+                        waves, detectedAfter[0]);
             }
         } finally {
             agents.forEach(StbAgent::close);
@@ -271,7 +314,18 @@ public final class DemoScenario {
                         Map<UUID, BootControlState> afterActivation, DistributorService distributor, byte[] image) {
         progress.line("[fail]", why);
         return new Result(agents.size(), staged.size(), activated.size(), rolledBack.size(), false, why, original,
-                updated, afterActivation, Map.of(), distributor.bytesSent(), image.length, null, 0);
+                updated, afterActivation, Map.of(), distributor.bytesSent(), image.length, null, 0, 0, Double.NaN);
+    }
+
+    private static OperatorApi.Rollout poll(OperatorApi admin, long id, OperatorApi.Rollout last) {
+        try {
+            return admin.rollout(id);
+        } catch (IOException e) {
+            return last;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return last;
+        }
     }
 
     /** The server's view once every box's last check-in has landed (bounded by the phase timeout). */

@@ -91,6 +91,23 @@ final class OperatorApi {
                 "waves", waves)));
     }
 
+    /** The guard's latest evaluation of a rollout. */
+    record GuardPoint(double sprt, double sprtThreshold, double cusum, double cusumThreshold, long eventsNew,
+                      long eventsOld) {
+    }
+
+    /** The guard's latest evaluation, or null before its first. */
+    GuardPoint guardLast(long id) throws IOException, InterruptedException {
+        JsonNode e = send(request("/api/rollouts/" + id + "/guard").GET().build()).get("evaluations");
+        if (e == null || e.isEmpty()) {
+            return null;
+        }
+        JsonNode last = e.get(e.size() - 1);
+        return new GuardPoint(last.get("sprt").asDouble(), last.get("sprtThreshold").asDouble(),
+                last.get("cusum").asDouble(), last.get("cusumThreshold").asDouble(), last.get("eventsNew").asLong(),
+                last.get("eventsOld").asLong());
+    }
+
     /** Orders every box back to the previous image. */
     Rollout rollBack(long id) throws IOException, InterruptedException {
         return rollout(postJson("/api/rollouts/" + id + "/rollback", Map.of("reason", "ordered by the test")));

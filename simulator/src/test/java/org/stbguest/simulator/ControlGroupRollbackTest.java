@@ -42,8 +42,10 @@ class ControlGroupRollbackTest {
         var workers = Executors.newFixedThreadPool(8);
         var runtime = new AgentRuntime(loops, scheduler, workers, http, java.time.InstantSource.system());
         List<StbAgent> agents = new ArrayList<>();
-        try (EmbeddedServer server = new EmbeddedServer(dir.resolve("server"), dir.resolve("server.log"),
-                Map.of("stb.rollout-tick", "200ms"))) {
+        // the server's log is kept under target/ so that it survives a failure
+        Path log = Path.of("target", "control-group-rollback.log").toAbsolutePath();
+        java.nio.file.Files.deleteIfExists(log);
+        try (EmbeddedServer server = new EmbeddedServer(dir.resolve("server"), log, Map.of("stb.rollout-tick", "200ms"))) {
             OperatorApi admin = new OperatorApi(http, server.uri, "admin", server.adminPassword);
             var distributorConfig = new DistributorConfig(server.uri, "distributor", server.distributorPassword,
                     MulticastSettings.LOOPBACK, DistributorConfig.DEFAULT_CONTROL_GROUP,

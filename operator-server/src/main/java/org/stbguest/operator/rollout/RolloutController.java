@@ -24,6 +24,23 @@ class RolloutController {
 
     private final RolloutService rollouts;
 
+    /**
+     * An operator's action on a rollout races the ticker and the guard, which change the same aggregate every few
+     * seconds: a lost optimistic-lock race is tried again (a fresh transaction sees the winner's state), up to three
+     * times, before it becomes a 409.
+     */
+    static RolloutView retried(java.util.function.Supplier<RolloutView> action) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return action.get();
+            } catch (org.springframework.dao.OptimisticLockingFailureException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     RolloutController(RolloutService rollouts) {
         this.rollouts = rollouts;
     }
@@ -38,18 +55,18 @@ class RolloutController {
 
     @PostMapping("/{id}/pause")
     RolloutView pause(@PathVariable long id, Principal who) {
-        return rollouts.pause(id, true, who.getName());
+        return retried(() -> rollouts.pause(id, true, who.getName()));
     }
 
     @PostMapping("/{id}/resume")
     RolloutView resume(@PathVariable long id, Principal who) {
-        return rollouts.pause(id, false, who.getName());
+        return retried(() -> rollouts.pause(id, false, who.getName()));
     }
 
     /** Starts the next wave now (or completes the rollout after its last), whatever soak and success say. */
     @PostMapping("/{id}/advance")
     RolloutView advance(@PathVariable long id, Principal who) {
-        return rollouts.advanceByHand(id, who.getName());
+        return retried(() -> rollouts.advanceByHand(id, who.getName()));
     }
 
     /** Stops the rollout where it stands: no further wave, no rollback. */
@@ -57,24 +74,24 @@ class RolloutController {
     RolloutView abort(@PathVariable long id, @RequestBody(required = false) RollbackOrder order, Principal who) {
         String reason = order == null || order.reason() == null || order.reason().isBlank()
                 ? "aborted by " + who.getName() : order.reason();
-        return rollouts.abort(id, reason, who.getName());
+        return retried(() -> rollouts.abort(id, reason, who.getName()));
     }
 
     @PostMapping("/{id}/start")
     RolloutView start(@PathVariable long id, Principal who) {
-        return rollouts.start(id, who.getName());
+        return retried(() -> rollouts.start(id, who.getName()));
     }
 
     @PostMapping("/{id}/rollback")
     RolloutView rollback(@PathVariable long id, @RequestBody(required = false) RollbackOrder order, Principal who) {
         String reason = order == null || order.reason() == null || order.reason().isBlank()
                 ? "ordered by " + who.getName() : order.reason();
-        return rollouts.rollBack(id, reason, who.getName());
+        return retried(() -> rollouts.rollBack(id, reason, who.getName()));
     }
 
     @PostMapping("/{id}/finalize")
     RolloutView finalizeRollout(@PathVariable long id, Principal who) {
-        return rollouts.finalizeRollout(id, who.getName());
+        return retried(() -> rollouts.finalizeRollout(id, who.getName()));
     }
 
     @GetMapping

@@ -59,6 +59,12 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.BAD_REQUEST, "invalid-request", "parameter " + e.getName() + " is invalid");
     }
 
+    @ExceptionHandler(org.springframework.dao.OptimisticLockingFailureException.class)
+    ResponseEntity<ProblemDetail> concurrent(org.springframework.dao.OptimisticLockingFailureException e) {
+        return problem(HttpStatus.CONFLICT, "concurrent-update", "the resource changed while the request was "
+                + "handled; send it again");
+    }
+
     @ExceptionHandler(org.springframework.dao.DataIntegrityViolationException.class)
     ResponseEntity<ProblemDetail> integrity(org.springframework.dao.DataIntegrityViolationException e) {
         // validation should have caught it; a constraint is the last line, and a 409 beats a 500
