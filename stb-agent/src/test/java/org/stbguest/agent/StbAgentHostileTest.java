@@ -284,6 +284,8 @@ class StbAgentHostileTest {
         current.set(mine);
         await().atMost(Duration.ofSeconds(20)).until(() -> a.slotPair(ROLE).activeDigest()
                 .filter(m.rootDigest()::equals).isPresent());
-        assertThat(reports).anyMatch(r -> r.type() == ReportType.ACTIVATED);
+        // the report goes out on a worker after the slot state changed
+        await().atMost(Duration.ofSeconds(10)).until(() -> reports.stream()
+                .anyMatch(r -> r.type() == ReportType.ACTIVATED));
     }
 }
