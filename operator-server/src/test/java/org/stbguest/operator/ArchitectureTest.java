@@ -31,4 +31,15 @@ class ArchitectureTest {
     void repositoriesArePrivateToTheirFeature() {
         classes().that().haveSimpleNameEndingWith("Repository").should().notBePublic().check(classes);
     }
+
+    @Test
+    void theRolloutAndTheGuardSpeakNoHttp() {
+        // the domain throws DomainException; statuses and problem details are the web layer's, in one advice
+        noClasses().that().resideInAnyPackage("org.stbguest.operator.rollout..", "org.stbguest.operator.guard..",
+                        "org.stbguest.operator.events..")
+                .and().haveSimpleNameNotEndingWith("Controller")
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework.http..",
+                        "org.springframework.web..", "org.stbguest.operator.web..", "jakarta.servlet..")
+                .check(classes);
+    }
 }

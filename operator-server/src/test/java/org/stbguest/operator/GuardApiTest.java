@@ -111,6 +111,30 @@ class GuardApiTest {
         assertThat(get("/api/audit", OPS).body()).contains("\"action\":\"rollout.halt\"", "\"actor\":\"guard\"");
     }
 
+    @Test
+    void thePlannerShowsDetectionTimeAndExposureForACanarySize() throws Exception {
+        JsonNode small = json(get("/api/guard/planner?targets=100000&canaryShare=0.01", OPS));
+        JsonNode large = json(get("/api/guard/planner?targets=100000&canaryShare=0.05", OPS));
+        assertThat(large.get("canaryBoxes").asLong()).isEqualTo(5000);
+        JsonNode rows = large.get("rows");
+        assertThat(rows).hasSize(4);
+        double previous = Double.MAX_VALUE;
+        for (JsonNode row : rows) {
+            double hours = row.get("medianHoursToDetect").asDouble();
+            assertThat(hours).as("a larger regression is caught sooner").isLessThan(previous);
+            assertThat(row.get("subscriberHoursExposed").asDouble()).isCloseTo(hours * 5000, org.assertj.core.api
+                    .Assertions.within(1e-6));
+            previous = hours;
+        }
+        // the reference scenario's 10x regression: about 2.7 h (bench/guard)
+        assertThat(rows.get(3).get("medianHoursToDetect").asDouble()).isBetween(2.0, 3.5);
+        assertThat(small.get("rows").get(3).get("medianHoursToDetect").asDouble())
+                .as("a smaller canary detects later").isGreaterThan(rows.get(3).get("medianHoursToDetect").asDouble());
+        HttpResponse<String> bad = get("/api/guard/planner?targets=100000&canaryShare=1.5", OPS);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(bad).get("code").asString()).isEqualTo("invalid-plan");
+    }
+
     private void checkIn(Box b, String active, String other) throws Exception {
         String body = "{\"keySetVersion\":1,\"roles\":[{\"role\":\"guarded\",\"activeSlot\":\"A\",\"activeDigest\":\""
                 + active + "\",\"slots\":[{\"slot\":\"A\",\"digest\":\"" + active + "\",\"version\":1,"

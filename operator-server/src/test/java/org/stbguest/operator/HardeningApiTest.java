@@ -247,6 +247,65 @@ class HardeningApiTest {
         assertThat(post("/api/device/reports", report, "Bearer " + quiet.token).statusCode()).isEqualTo(202);
     }
 
+    // ---- the call-center webhook (issue 18)
+
+    @Test
+    void theWebhookTakesOnlyALiveIntegrationTokenAndStoresNothingOtherwise() throws Exception {
+        String token = json(post("/api/integrations", "{\"name\":\"callcenter-a\"}", OPS)).get("token").asString();
+        String serial = enroll("SN-HOOK-1", "stb-x1").serial;
+        String body = "{\"serial\":\"" + serial + "\",\"category\":\"no-picture\",\"externalId\":\"HOOK-1\"}";
+        long before = count("select count(*) from ticket");
+        for (String bad : new String[] {"Bearer stbi_forged", "Bearer " + token + "x", OPS, null}) {
+            HttpResponse<String> r = post("/api/telemetry/tickets", body, bad);
+            assertThat(r.statusCode()).as("credentials %s", bad).isEqualTo(401);
+            assertThat(json(r).get("code").asString()).isEqualTo("unauthenticated");
+        }
+        assertThat(count("select count(*) from ticket")).isEqualTo(before);
+
+        HttpResponse<String> first = post("/api/telemetry/tickets", body, "Bearer " + token);
+        HttpResponse<String> again = post("/api/telemetry/tickets", body, "Bearer " + token);
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(count("select count(*) from ticket where external_id = 'HOOK-1'")).isEqualTo(1);
+        assertThat(get("/api/audit", OPS).body()).contains("\"actor\":\"integration/callcenter-a\"");
+
+        long id = json(get("/api/integrations", OPS)).get(0).get("id").asLong();
+        assertThat(post("/api/integrations/" + id + "/revoke", "{}", OPS).statusCode()).isEqualTo(200);
+        assertThat(post("/api/telemetry/tickets", body.replace("HOOK-1", "HOOK-2"), "Bearer " + token).statusCode())
+                .as("revoked: fails at once").isEqualTo(401);
+    }
+
+    @Test
+    void aCsvWithABadRowStoresNothingAndNamesTheRow() throws Exception {
+        String token = json(post("/api/integrations", "{\"name\":\"callcenter-csv\"}", OPS)).get("token").asString();
+        String serial = enroll("SN-CSV-1", "stb-x1").serial;
+        String now = Instant.now().minusSeconds(60).toString();
+        String bad = "external_id,serial,category,opened_at\n"
+                + "CSV-1," + serial + ",no-picture," + now + "\n"
+                + "CSV-2," + serial + ",\"freeze, then reboot\"," + now + "\n"
+                + "CSV-3," + serial + ",no-picture,2099-01-01T00:00:00Z\n"
+                + "CSV-4,UNKNOWN-BOX,no-sound," + now + "\n";
+        long before = count("select count(*) from ticket");
+        HttpResponse<String> r = http.send(request("/api/telemetry/tickets", "Bearer " + token)
+                .header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofString(bad)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(json(r).get("code").asString()).isEqualTo("invalid-csv-row");
+        assertThat(json(r).get("detail").asString()).contains("row 4", "nothing of the file was stored");
+        assertThat(count("select count(*) from ticket")).as("none kept").isEqualTo(before);
+
+        HttpResponse<String> fixed = http.send(request("/api/telemetry/tickets", "Bearer " + token)
+                .header("Content-Type", "text/csv")
+                .POST(HttpRequest.BodyPublishers.ofString(bad.replace("2099-01-01T00:00:00Z", now))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(fixed.statusCode()).as(fixed.body()).isEqualTo(200);
+        assertThat(json(fixed).get("stored").asInt()).isEqualTo(4);
+        assertThat(json(fixed).get("unmatched").asInt()).as("an unknown box is kept and counted").isEqualTo(1);
+        assertThat(count("select count(*) from ticket where category = 'freeze, then reboot'")).isEqualTo(1);
+        assertThat(json(get("/api/telemetry/unmatched", "Bearer " + token)).get("unmatched").asLong())
+                .isGreaterThanOrEqualTo(1);
+    }
+
     // ---- helpers
 
     record Device(String serial, String token, String id) {

@@ -125,11 +125,11 @@ class OperatorApiTest {
     }
 
     @Test
-    void aTicketForAnUnknownDeviceIsAClearNotFound() throws Exception {
+    void aTicketForAnUnknownDeviceIsKeptAsUnmatched() throws Exception {
         HttpResponse<String> r = post("/api/tickets", "{\"serial\":\"NOPE\",\"category\":\"no-picture\"}",
                 basic("cc", "cc-secret"));
-        assertThat(r.statusCode()).isEqualTo(404);
-        assertThat(DeviceApiJson.mapper().readTree(r.body()).get("code").asString()).isEqualTo("device-not-found");
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat(DeviceApiJson.mapper().readTree(r.body()).get("matched").asBoolean()).isFalse();
     }
 
     @Test

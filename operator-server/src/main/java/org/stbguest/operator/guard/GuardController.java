@@ -9,9 +9,25 @@ import org.springframework.web.bind.annotation.RestController;
 class GuardController {
 
     private final SequentialGuard guard;
+    private final CanaryPlanner planner;
 
-    GuardController(SequentialGuard guard) {
+    GuardController(SequentialGuard guard, CanaryPlanner planner) {
         this.guard = guard;
+        this.planner = planner;
+    }
+
+    /**
+     * Sizing a canary: the median hours to detect a 2, 3, 5 and 10 times regression, and the subscriber-hours the
+     * canary is exposed meanwhile.
+     */
+    @GetMapping("/api/guard/planner")
+    CanaryPlanner.Plan plan(@org.springframework.web.bind.annotation.RequestParam int targets,
+                            @org.springframework.web.bind.annotation.RequestParam double canaryShare,
+                            @org.springframework.web.bind.annotation.RequestParam(defaultValue = "0.0001")
+                            double baselinePerBoxHour,
+                            @org.springframework.web.bind.annotation.RequestParam(defaultValue = "0.001") double alpha,
+                            @org.springframework.web.bind.annotation.RequestParam(defaultValue = "2") double r1) {
+        return planner.plan(targets, canaryShare, baselinePerBoxHour, alpha, r1);
     }
 
     /** Every evaluation of a rollout's guard: counts and exposures per cohort, statistics, thresholds, decisions. */

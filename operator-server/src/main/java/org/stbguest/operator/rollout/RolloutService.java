@@ -23,7 +23,7 @@ import org.stbguest.operator.image.ImageView;
 import org.stbguest.operator.security.DevicePrincipal;
 import org.stbguest.operator.transmission.TransmissionService;
 import org.stbguest.image.trust.Statement;
-import org.stbguest.operator.web.ApiException;
+import org.stbguest.operator.DomainException;
 
 /**
  * Plans, starts, advances and rolls back rollouts, and turns the current rollouts into each box's desired state.
@@ -95,16 +95,16 @@ public class RolloutService {
     @Transactional
     public RolloutView create(long imageId, int complaintThreshold, WavePlan plan, String actor) {
         if (complaintThreshold < 1 || complaintThreshold > MAX_COMPLAINT_THRESHOLD) {
-            throw new ApiException.BadRequest("invalid-rollout", "complaintThreshold must be in 1.."
+            throw DomainException.invalid("invalid-rollout", "complaintThreshold must be in 1.."
                     + MAX_COMPLAINT_THRESHOLD);
         }
         ImageView image = images.get(imageId);
         if (image.state() != ImageState.RELEASED) {
-            throw new ApiException.Conflict("image-not-released", "image " + imageId + " is " + image.state());
+            throw DomainException.conflict("image-not-released", "image " + imageId + " is " + image.state());
         }
         long floor = securityFloor(image.role());
         if (image.securityVersion() < floor) {
-            throw new ApiException.Conflict("below-security-floor", "image " + imageId + " has security version "
+            throw DomainException.conflict("below-security-floor", "image " + imageId + " has security version "
                     + image.securityVersion() + ", below the finalized floor " + floor + " of role " + image.role());
         }
         WavePlan waves = plan == null ? WavePlan.allAtOnce() : plan;
@@ -121,12 +121,12 @@ public class RolloutService {
     public RolloutView start(long id, String actor) {
         RolloutEntity r = entity(id);
         if (r.state() == RolloutState.DRAFT && rollouts.existsByRoleAndStateIn(r.role(), LIVE)) {
-            throw new ApiException.Conflict("rollout-in-progress", "role " + r.role() + " already has a live rollout");
+            throw DomainException.conflict("rollout-in-progress", "role " + r.role() + " already has a live rollout");
         }
         ImageView image = images.get(r.imageId());
         long floor = securityFloor(r.role());
         if (image.securityVersion() < floor) {
-            throw new ApiException.Conflict("below-security-floor", "image " + image.id() + " has security version "
+            throw DomainException.conflict("below-security-floor", "image " + image.id() + " has security version "
                     + image.securityVersion() + ", below the finalized floor " + floor + " of role " + r.role());
         }
         r.start(actor, clock.instant());
@@ -139,13 +139,13 @@ public class RolloutService {
     public RolloutView rollBack(long id, String reason, String actor) {
         RolloutEntity r = entity(id);
         if (reason.length() > MAX_REASON) {
-            throw new ApiException.BadRequest("invalid-reason", "a reason has at most " + MAX_REASON + " characters");
+            throw DomainException.invalid("invalid-reason", "a reason has at most " + MAX_REASON + " characters");
         }
         if (r.previousImageId() != null) {
             long floor = securityFloor(r.role());
             ImageView previous = images.get(r.previousImageId());
             if (previous.securityVersion() < floor) {
-                throw new ApiException.Conflict("below-security-floor", "the previous image has security version "
+                throw DomainException.conflict("below-security-floor", "the previous image has security version "
                         + previous.securityVersion() + ", below the finalized floor " + floor + " of role " + r.role());
             }
         }
@@ -167,7 +167,7 @@ public class RolloutService {
     @Transactional
     public RolloutView abort(long id, String reason, String actor) {
         if (reason.length() > MAX_REASON) {
-            throw new ApiException.BadRequest("invalid-reason", "a reason has at most " + MAX_REASON + " characters");
+            throw DomainException.invalid("invalid-reason", "a reason has at most " + MAX_REASON + " characters");
         }
         RolloutEntity r = entity(id);
         r.abort(reason, actor, clock.instant());
@@ -201,7 +201,7 @@ public class RolloutService {
         ImageView image = images.get(r.imageId());
         long floor = securityFloor(r.role());
         if (image.securityVersion() < floor) {
-            throw new ApiException.Conflict("floor-would-lower", "finalizing rollout " + id + " would set the floor of "
+            throw DomainException.conflict("floor-would-lower", "finalizing rollout " + id + " would set the floor of "
                     + r.role() + " to " + image.securityVersion() + ", below its finalized floor " + floor);
         }
         r.finalizeRollout(image.securityVersion(), actor, clock.instant());
@@ -318,7 +318,7 @@ public class RolloutService {
     }
 
     private RolloutEntity entity(long id) {
-        return rollouts.findById(id).orElseThrow(() -> new ApiException.NotFound("rollout-not-found", "no rollout " + id));
+        return rollouts.findById(id).orElseThrow(() -> DomainException.notFound("rollout-not-found", "no rollout " + id));
     }
 
     private RolloutView view(RolloutEntity r) {

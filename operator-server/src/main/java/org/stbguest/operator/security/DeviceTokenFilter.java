@@ -12,13 +12,23 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-/** Authenticates device-API requests by their {@code Authorization: Bearer} token. */
+/**
+ * Authenticates requests by their {@code Authorization: Bearer} token: device-API requests by the device's token,
+ * webhook requests by an integration's token. A request without a valid token goes on unauthenticated and meets the
+ * chain's entry point (401, a problem detail).
+ */
 final class DeviceTokenFilter extends OncePerRequestFilter {
 
-    private final DeviceTokenAuthenticator authenticator;
+    private final java.util.function.Function<String, Optional<?>> authenticator;
+    private final String authority;
 
-    DeviceTokenFilter(DeviceTokenAuthenticator authenticator) {
+    DeviceTokenFilter(DeviceTokenAuthenticator devices) {
+        this(devices::authenticate, "ROLE_DEVICE");
+    }
+
+    DeviceTokenFilter(java.util.function.Function<String, Optional<?>> authenticator, String authority) {
         this.authenticator = authenticator;
+        this.authority = authority;
     }
 
     @Override
@@ -26,9 +36,9 @@ final class DeviceTokenFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String header = request.getHeader("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            Optional<DevicePrincipal> device = authenticator.authenticate(header.substring(7).trim());
-            device.ifPresent(d -> {
-                var auth = new UsernamePasswordAuthenticationToken(d, null, List.of(new SimpleGrantedAuthority("ROLE_DEVICE")));
+            Optional<?> principal = authenticator.apply(header.substring(7).trim());
+            principal.ifPresent(p -> {
+                var auth = new UsernamePasswordAuthenticationToken(p, null, List.of(new SimpleGrantedAuthority(authority)));
                 SecurityContextHolder.getContext().setAuthentication(auth);
             });
         }

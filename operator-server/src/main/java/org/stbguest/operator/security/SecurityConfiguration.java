@@ -25,8 +25,9 @@ import org.stbguest.operator.SecretFiles;
 import org.stbguest.operator.StbProperties;
 
 /**
- * Who may call what. Devices use their own bearer token on {@code /api/device/**} and nothing else; operators and
- * services log in with HTTP Basic; health and the public release keys are open; everything else is denied.
+ * Who may call what. Devices use their own bearer token on {@code /api/device/**} and nothing else; call-center
+ * systems their integration token on {@code /api/telemetry/**}; operators and services log in with HTTP Basic;
+ * health and the public release keys are open; everything else is denied.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -47,8 +48,24 @@ class SecurityConfiguration {
                 .build();
     }
 
+    /** The call-center webhook: an integration's own bearer token, never an operator's password. */
     @Bean
     @Order(2)
+    SecurityFilterChain telemetryApi(HttpSecurity http, IntegrationTokenAuthenticator integrations,
+                                     AuthenticationAudit audit) throws Exception {
+        return http.securityMatcher("/api/telemetry/**")
+                .csrf(c -> c.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .addFilterBefore(new DeviceTokenFilter(integrations::authenticate, "ROLE_INTEGRATION"),
+                        BasicAuthenticationFilter.class)
+                .authorizeHttpRequests(a -> a.anyRequest().hasRole("INTEGRATION"))
+                .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Bearer"))
+                        .accessDeniedHandler(audit))
+                .build();
+    }
+
+    @Bean
+    @Order(3)
     SecurityFilterChain operatorApi(HttpSecurity http, AuthenticationAudit audit) throws Exception {
         return http
                 .addFilterBefore(audit.throttleFilter(), BasicAuthenticationFilter.class)

@@ -2,6 +2,7 @@ package org.stbguest.operator.telemetry;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -16,6 +17,8 @@ import org.stbguest.operator.web.ApiException;
 @Service
 public class TelemetryService {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TelemetryService.class);
+
     /**
      * A ticket as the call-center system posts it: a device by id or by serial, a category, when it was opened, and
      * the call center's own ticket id, which makes a retried post idempotent.
@@ -23,11 +26,18 @@ public class TelemetryService {
     public record TicketRequest(UUID deviceId, String serial, String category, Instant openedAt, String externalId) {
     }
 
-    /** The stored ticket's id, and whether this post was a repeat of one already stored under the same external id. */
-    public record TicketResult(long id, boolean duplicate) {
+    /**
+     * The stored ticket's id; whether this post was a repeat of one already stored under the same external id; and
+     * whether it named a box the server knows (an unknown one is kept, unmatched, and counted).
+     */
+    public record TicketResult(long id, boolean duplicate, boolean matched) {
     }
 
-    private static final java.util.regex.Pattern CATEGORY = java.util.regex.Pattern.compile("[A-Za-z0-9._: -]{1,64}");
+    /** What a CSV upload stored. */
+    public record CsvResult(int rows, int stored, int duplicates, int unmatched) {
+    }
+
+    private static final java.util.regex.Pattern CATEGORY = java.util.regex.Pattern.compile("[A-Za-z0-9._:, -]{1,64}");
     private static final java.util.regex.Pattern EXTERNAL_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:/#-]{1,128}");
     private static final java.util.regex.Pattern ROLE = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
@@ -103,31 +113,103 @@ public class TelemetryService {
         if (req.externalId() != null) {
             var existing = tickets.findByExternalId(req.externalId());
             if (existing.isPresent()) {
-                return new TicketResult(existing.get().id(), true);
+                return new TicketResult(existing.get().id(), true, existing.get().matched());
             }
         }
-        DeviceView device;
-        if (req.deviceId() != null) {
-            device = devices.find(req.deviceId()).orElseThrow(() -> unknownDevice(req.deviceId().toString()));
-        } else if (req.serial() != null) {
-            device = devices.findBySerial(req.serial()).orElseThrow(() -> unknownDevice(req.serial()));
-        } else {
+        if (req.deviceId() == null && (req.serial() == null || req.serial().isBlank())) {
             throw new ApiException.BadRequest("invalid-ticket", "a ticket must name a device by deviceId or serial");
         }
+        java.util.Optional<DeviceView> device = req.deviceId() != null ? devices.find(req.deviceId())
+                : devices.findBySerial(req.serial());
+        String subject = req.deviceId() != null ? req.deviceId().toString() : req.serial();
         // on conflict: a concurrent retry of the same ticket got in first; answer with its id
         var inserted = jdbc.sql("""
-                        insert into ticket (device_id, category, external_id, opened_at, received_at)
-                        values (:device, :category, :external, :opened, :received)
+                        insert into ticket (device_id, category, external_id, opened_at, received_at, subject, matched)
+                        values (:device, :category, :external, :opened, :received, :subject, :matched)
                         on conflict (external_id) do nothing returning id""")
-                .param("device", device.id()).param("category", req.category()).param("external", req.externalId())
-                .param("opened", java.sql.Timestamp.from(opened)).param("received", java.sql.Timestamp.from(now))
+                .param("device", device.map(DeviceView::id).orElse(null)).param("category", req.category())
+                .param("external", req.externalId()).param("opened", java.sql.Timestamp.from(opened))
+                .param("received", java.sql.Timestamp.from(now)).param("subject", subject)
+                .param("matched", device.isPresent())
                 .query(Long.class).optional();
         if (inserted.isEmpty()) {
-            return new TicketResult(tickets.findByExternalId(req.externalId()).orElseThrow().id(), true);
+            Ticket first = tickets.findByExternalId(req.externalId()).orElseThrow();
+            return new TicketResult(first.id(), true, first.matched());
         }
-        audit.record(actor, "ticket.create", "device/" + device.id(), "category=" + req.category()
-                + (req.externalId() == null ? "" : " external_id=" + req.externalId()));
-        return new TicketResult(inserted.get(), false);
+        if (device.isEmpty()) {
+            log.info("event=ticket_unmatched id={} subject=\"{}\"", inserted.get(), subject);
+        }
+        audit.record(actor, "ticket.create", device.map(d -> "device/" + d.id()).orElse("unmatched/" + subject),
+                "category=" + req.category() + (req.externalId() == null ? "" : " external_id=" + req.externalId()));
+        return new TicketResult(inserted.get(), false, device.isPresent());
+    }
+
+    /** The most rows one CSV upload may have. */
+    public static final int MAX_CSV_ROWS = 10_000;
+
+    /**
+     * Tickets from a CSV file (header {@code external_id,serial,device_id,category,opened_at}, in any order; unknown
+     * columns ignored), all or none: a bad row is a clear error naming it and nothing of the file is stored, so
+     * the call center fixes the row and sends the file again (the rows already stored are skipped then as repeats
+     * of their external ids).
+     */
+    @Transactional
+    public CsvResult importCsv(String csv, String actor) {
+        List<List<String>> rows = Csv.parse(csv, MAX_CSV_ROWS + 1);
+        if (rows.isEmpty()) {
+            throw new ApiException.BadRequest("invalid-csv", "the file is empty; a header row is required");
+        }
+        List<String> header = rows.get(0).stream().map(h -> h.trim().toLowerCase(java.util.Locale.ROOT)).toList();
+        int category = header.indexOf("category");
+        if (category < 0 || header.indexOf("serial") < 0 && header.indexOf("device_id") < 0) {
+            throw new ApiException.BadRequest("invalid-csv", "the header must name category and serial or device_id, "
+                    + "got " + header);
+        }
+        if (rows.size() > MAX_CSV_ROWS + 1) {
+            throw new ApiException.BadRequest("invalid-csv", "at most " + MAX_CSV_ROWS + " rows per file");
+        }
+        int stored = 0;
+        int duplicates = 0;
+        int unmatched = 0;
+        for (int i = 1; i < rows.size(); i++) {
+            List<String> row = rows.get(i);
+            try {
+                if (row.size() != header.size()) {
+                    throw new ApiException.BadRequest("invalid-csv", "has " + row.size() + " fields, the header "
+                            + header.size());
+                }
+                String deviceId = cell(row, header, "device_id");
+                String opened = cell(row, header, "opened_at");
+                var req = new TicketRequest(deviceId == null ? null : java.util.UUID.fromString(deviceId),
+                        cell(row, header, "serial"), cell(row, header, "category"),
+                        opened == null ? null : Instant.parse(opened), cell(row, header, "external_id"));
+                TicketResult r = recordTicket(req, actor);
+                stored += r.duplicate() ? 0 : 1;
+                duplicates += r.duplicate() ? 1 : 0;
+                unmatched += !r.duplicate() && !r.matched() ? 1 : 0;
+            } catch (ApiException e) {
+                throw new ApiException.BadRequest("invalid-csv-row", "row " + (i + 1) + ": " + e.getMessage()
+                        + "; nothing of the file was stored");
+            } catch (RuntimeException e) { // a malformed UUID or timestamp
+                throw new ApiException.BadRequest("invalid-csv-row", "row " + (i + 1) + ": " + e.getMessage()
+                        + "; nothing of the file was stored");
+            }
+        }
+        return new CsvResult(rows.size() - 1, stored, duplicates, unmatched);
+    }
+
+    private static String cell(List<String> row, List<String> header, String column) {
+        int i = header.indexOf(column);
+        if (i < 0 || row.get(i).isBlank()) {
+            return null;
+        }
+        return row.get(i).trim();
+    }
+
+    /** Tickets stored that named no known box. */
+    @Transactional(readOnly = true)
+    public long unmatchedTickets() {
+        return jdbc.sql("select count(*) from ticket where not matched").query(Long.class).single();
     }
 
     /** Reports of these types about image {@code digest} since {@code since} (install and boot failures of a wave). */
@@ -202,13 +284,4 @@ public class TelemetryService {
         return n / (devices * (window.toMillis() / 3_600_000.0));
     }
 
-    /** Tickets opened since {@code since} by boxes running {@code image} for {@code role}. */
-    @Transactional(readOnly = true)
-    public long complaintsFromDevicesRunning(String role, Digest image, Instant since) {
-        return tickets.countFromDevicesRunning(role, image.hex(), since);
-    }
-
-    private static ApiException unknownDevice(String which) {
-        return new ApiException.NotFound("device-not-found", "no device " + which);
-    }
 }

@@ -17,8 +17,10 @@ class Ticket {
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     private Long id;
-    @Column(name = "device_id", nullable = false)
+    @Column(name = "device_id")
     private UUID deviceId;
+    @Column(nullable = false)
+    private boolean matched;
     @Column(nullable = false)
     private String category;
     @Column(name = "external_id")
@@ -37,6 +39,10 @@ class Ticket {
         this.externalId = externalId;
         this.openedAt = openedAt;
         this.receivedAt = receivedAt;
+    }
+
+    boolean matched() {
+        return matched;
     }
 
     Long id() {

@@ -23,6 +23,6 @@ class TicketController {
                                                                        Principal who) {
         var result = telemetry.recordTicket(req, who.getName());
         return org.springframework.http.ResponseEntity.status(result.duplicate() ? HttpStatus.OK : HttpStatus.CREATED)
-                .body(Map.of("id", result.id(), "duplicate", result.duplicate()));
+                .body(Map.of("id", result.id(), "duplicate", result.duplicate(), "matched", result.matched()));
     }
 }
