@@ -247,6 +247,22 @@ class HardeningApiTest {
         assertThat(post("/api/device/reports", report, "Bearer " + quiet.token).statusCode()).isEqualTo(202);
     }
 
+    @Test
+    void aBatchOfReportsIsStoredInOneRequestAndAnOversizedOneIsRefused() throws Exception {
+        Device box = enroll("SN-BATCH", "stb-x1");
+        long before = count("select count(*) from device_event");
+        String one = "{\"type\":\"REFUSED\",\"role\":\"entertainment\",\"detail\":\"replayed\"}";
+        HttpResponse<String> r = post("/api/device/report-batch", "[" + one + "," + one + "," + one + "]",
+                "Bearer " + box.token);
+        assertThat(r.statusCode()).isEqualTo(202);
+        assertThat(json(r).get("stored").asInt()).isEqualTo(3);
+        assertThat(count("select count(*) from device_event") - before).isEqualTo(3);
+        String big = "[" + String.join(",", java.util.Collections.nCopies(501, one)) + "]";
+        HttpResponse<String> tooMany = post("/api/device/report-batch", big, "Bearer " + box.token);
+        assertThat(tooMany.statusCode()).isEqualTo(400);
+        assertThat(count("select count(*) from device_event") - before).isEqualTo(3);
+    }
+
     // ---- the call-center webhook (issue 18)
 
     @Test

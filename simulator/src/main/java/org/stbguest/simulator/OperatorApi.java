@@ -108,6 +108,11 @@ final class OperatorApi {
                 last.get("eventsOld").asLong());
     }
 
+    /** Creates a call-center integration and returns its token (shown this once). */
+    String createIntegration(String name) throws IOException, InterruptedException {
+        return postJson("/api/integrations", Map.of("name", name)).get("token").asString();
+    }
+
     /** Orders every box back to the previous image. */
     Rollout rollBack(long id) throws IOException, InterruptedException {
         return rollout(postJson("/api/rollouts/" + id + "/rollback", Map.of("reason", "ordered by the test")));

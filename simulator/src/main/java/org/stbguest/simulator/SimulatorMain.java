@@ -13,10 +13,15 @@ public final class SimulatorMain {
 
     static final String USAGE = """
             Usage: java -jar simulator/target/simulator.jar demo [options]
+                   java -jar simulator/target/simulator.jar ingest [--seconds S] [--threads T]
 
-            Runs the operator server (embedded PostgreSQL), the multicast distributor (loopback, TTL 1) and a
+            demo runs the operator server (embedded PostgreSQL), the multicast distributor (loopback, TTL 1) and a
             simulated fleet in one process: publish a signed image, stage it on every box over multicast,
-            activate it, send a burst of call-center tickets, and watch the guard roll the fleet back.
+            activate it in waves of 10%, 50% and 100%, send a storm of call-center tickets from the first wave's
+            boxes, and watch the guard halt the rollout and the boxes go back on the signed rollback.
+
+            ingest measures device events and tickets into the real server (bench/ingest): phases of S seconds
+            (default 15) with T client threads (default 4).
 
             Options:
               --agents N       fleet size (default 20)
@@ -27,10 +32,37 @@ public final class SimulatorMain {
               --timeout SEC    give up on a phase after this many seconds (default 180)
               -h, --help       show this help
 
-            Ends with: demo: agents=N staged=N activated=N rolled_back=N result=ok|fail (exit 0 or 1).
+            Ends with: demo: agents=N staged=N activated=N rolled_back=N result=ok|fail waves=W detected_after_s=X
+            (exit 0 or 1).
             """;
 
     private SimulatorMain() {
+    }
+
+    private static int ingest(String[] args) {
+        int seconds = 15;
+        int threads = 4;
+        try {
+            for (int i = 1; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--seconds" -> seconds = Integer.parseInt(value(args, ++i, "--seconds"));
+                    case "--threads" -> threads = Integer.parseInt(value(args, ++i, "--threads"));
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            if (seconds < 1 || seconds > 600 || threads < 1 || threads > 64) {
+                throw new IllegalArgumentException("--seconds must be 1..600 and --threads 1..64");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage() + "\n\n" + USAGE);
+            return 2;
+        }
+        try {
+            return IngestBench.run(Duration.ofSeconds(seconds), threads);
+        } catch (Exception e) {
+            System.err.println("ingest failed: " + e);
+            return 1;
+        }
     }
 
     public static void main(String[] args) {
@@ -41,6 +73,9 @@ public final class SimulatorMain {
         if (args.length == 0 || isHelp(args[0])) {
             System.out.print(USAGE);
             return args.length == 0 ? 2 : 0;
+        }
+        if ("ingest".equals(args[0])) {
+            return ingest(args);
         }
         if (!"demo".equals(args[0])) {
             System.err.println("unknown command: " + args[0] + "\n\n" + USAGE);

@@ -10,6 +10,8 @@ public final class DeviceApi {
     public static final String CHECK_IN = "/api/device/check-in";
     /** Reports: POST a {@link DeviceReport}. */
     public static final String REPORTS = "/api/device/reports";
+    /** Reports in a batch: POST a JSON array of {@link DeviceReport} (a box's backlog). */
+    public static final String REPORT_BATCH = "/api/device/report-batch";
     /** A whole image or, with a {@code Range} header, a byte range of it (RFC 7233). */
     public static final String IMAGE = "/api/device/images/{rootDigest}";
     /** One chunk of an image, for unicast repair: GET with the image's root digest and the chunk index. */

@@ -53,6 +53,8 @@ class EmbeddedPostgresConfiguration {
     DataSource dataSource(EmbeddedPostgres pg) {
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(pg.getJdbcUrl("postgres", "postgres"));
+        // batches of inserts (device events) go to the server as multi-row statements
+        cfg.addDataSourceProperty("reWriteBatchedInserts", "true");
         cfg.setUsername("postgres");
         cfg.setMaximumPoolSize(10);
         cfg.setPoolName("embedded-pg");

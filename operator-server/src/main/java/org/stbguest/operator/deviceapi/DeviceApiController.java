@@ -104,6 +104,14 @@ class DeviceApiController {
         telemetry.recordReport(device.deviceId(), report);
     }
 
+    /** A batch of reports (at most {@code TelemetryService.MAX_BATCH}): a box's backlog, in one request. */
+    @PostMapping(DeviceApi.REPORT_BATCH)
+    @ResponseStatus(HttpStatus.ACCEPTED)
+    java.util.Map<String, Integer> reports(@AuthenticationPrincipal DevicePrincipal device,
+                                           @RequestBody java.util.List<DeviceReport> reports) {
+        return java.util.Map.of("stored", telemetry.recordReports(device.deviceId(), reports));
+    }
+
     @GetMapping(path = DeviceApi.CHUNK, produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     byte[] chunk(@AuthenticationPrincipal DevicePrincipal device, @PathVariable String rootDigest,
                  @PathVariable int index) {

@@ -50,10 +50,12 @@ public class TelemetryService {
     private final org.springframework.jdbc.core.simple.JdbcClient jdbc;
     private final org.stbguest.operator.StbProperties.Limits limits;
     private final ReportRateLimiter reportRate;
+    private final org.springframework.jdbc.core.JdbcTemplate batch;
 
     TelemetryService(DeviceEventRepository events, TicketRepository tickets, DeviceService devices, AuditLog audit,
                      Clock clock, org.springframework.jdbc.core.simple.JdbcClient jdbc,
-                     org.stbguest.operator.StbProperties props) {
+                     org.springframework.jdbc.core.JdbcTemplate batch, org.stbguest.operator.StbProperties props) {
+        this.batch = batch;
         this.events = events;
         this.tickets = tickets;
         this.devices = devices;
@@ -62,6 +64,44 @@ public class TelemetryService {
         this.jdbc = jdbc;
         this.limits = props.limits();
         this.reportRate = new ReportRateLimiter(limits.reportsPerMinute(), clock);
+    }
+
+    /** The most reports one batch may carry. */
+    public static final int MAX_BATCH = 500;
+
+    /**
+     * Stores a batch of a device's reports in one multi-row insert (a box that was offline sends its backlog at
+     * once). The device's rate limit counts requests, not reports: a batch is one request of at most
+     * {@link #MAX_BATCH} reports.
+     */
+    @Transactional
+    public int recordReports(UUID deviceId, List<DeviceReport> reports) {
+        if (reports.isEmpty() || reports.size() > MAX_BATCH) {
+            throw new ApiException.BadRequest("invalid-report", "a batch has 1 to " + MAX_BATCH + " reports, this one "
+                    + reports.size());
+        }
+        for (DeviceReport r : reports) {
+            if (r == null || !ROLE.matcher(r.role()).matches()) {
+                throw new ApiException.BadRequest("invalid-report", "every report needs a role matching " + ROLE.pattern());
+            }
+        }
+        if (!reportRate.tryAcquire(deviceId)) {
+            throw new ApiException.TooManyRequests("too-many-reports", "device " + deviceId + " sent more than "
+                    + limits.reportsPerMinute() + " report requests in a minute");
+        }
+        java.sql.Timestamp now = java.sql.Timestamp.from(clock.instant());
+        List<Object[]> rows = new java.util.ArrayList<>(reports.size());
+        for (DeviceReport r : reports) {
+            if (r.type() == org.stbguest.device.api.ReportType.STAGED
+                    || r.type() == org.stbguest.device.api.ReportType.ACTIVATED) {
+                devices.applyReport(deviceId, r);
+            }
+            rows.add(new Object[] {deviceId, r.type().name(), r.role(), r.digest() == null ? null : r.digest().hex(),
+                    r.slot() == null ? null : r.slot().name(), r.detail(), now});
+        }
+        batch.batchUpdate("insert into device_event (device_id, type, role, digest, slot, detail, occurred_at) "
+                + "values (?, ?, ?, ?, ?, ?, ?)", rows);
+        return reports.size();
     }
 
     /**
@@ -91,25 +131,13 @@ public class TelemetryService {
      */
     @Transactional
     public TicketResult recordTicket(TicketRequest req, String actor) {
-        if (req.category() == null || !CATEGORY.matcher(req.category()).matches()) {
-            throw new ApiException.BadRequest("invalid-ticket", "a ticket needs a category matching " + CATEGORY.pattern());
-        }
-        if (req.externalId() != null && !EXTERNAL_ID.matcher(req.externalId()).matches()) {
-            throw new ApiException.BadRequest("invalid-ticket", "externalId must match " + EXTERNAL_ID.pattern());
-        }
-        if (req.serial() != null && req.serial().length() > 128) {
-            throw new ApiException.BadRequest("invalid-ticket", "serial is longer than 128 characters");
-        }
+        return recordTicket(req, actor, true);
+    }
+
+    private TicketResult recordTicket(TicketRequest req, String actor, boolean auditEach) {
         Instant now = clock.instant();
+        validate(req, now);
         Instant opened = req.openedAt() == null ? now : req.openedAt();
-        if (opened.isAfter(now.plus(limits.ticketMaxClockSkew()))) {
-            throw new ApiException.BadRequest("ticket-in-future", "openedAt " + opened + " is ahead of the server's "
-                    + "clock " + now + " by more than " + limits.ticketMaxClockSkew());
-        }
-        if (opened.isBefore(now.minus(limits.ticketMaxAge()))) {
-            throw new ApiException.BadRequest("ticket-too-old", "openedAt " + opened + " is more than "
-                    + limits.ticketMaxAge() + " before the server's clock " + now);
-        }
         if (req.externalId() != null) {
             var existing = tickets.findByExternalId(req.externalId());
             if (existing.isPresent()) {
@@ -139,8 +167,10 @@ public class TelemetryService {
         if (device.isEmpty()) {
             log.info("event=ticket_unmatched id={} subject=\"{}\"", inserted.get(), subject);
         }
-        audit.record(actor, "ticket.create", device.map(d -> "device/" + d.id()).orElse("unmatched/" + subject),
-                "category=" + req.category() + (req.externalId() == null ? "" : " external_id=" + req.externalId()));
+        if (auditEach) {
+            audit.record(actor, "ticket.create", device.map(d -> "device/" + d.id()).orElse("unmatched/" + subject),
+                    "category=" + req.category() + (req.externalId() == null ? "" : " external_id=" + req.externalId()));
+        }
         return new TicketResult(inserted.get(), false, device.isPresent());
     }
 
@@ -168,9 +198,9 @@ public class TelemetryService {
         if (rows.size() > MAX_CSV_ROWS + 1) {
             throw new ApiException.BadRequest("invalid-csv", "at most " + MAX_CSV_ROWS + " rows per file");
         }
-        int stored = 0;
-        int duplicates = 0;
-        int unmatched = 0;
+        // every row is checked before anything is stored: a bad row stores nothing
+        List<TicketRequest> requests = new java.util.ArrayList<>(rows.size() - 1);
+        Instant now = clock.instant();
         for (int i = 1; i < rows.size(); i++) {
             List<String> row = rows.get(i);
             try {
@@ -180,13 +210,15 @@ public class TelemetryService {
                 }
                 String deviceId = cell(row, header, "device_id");
                 String opened = cell(row, header, "opened_at");
-                var req = new TicketRequest(deviceId == null ? null : java.util.UUID.fromString(deviceId),
+                var req = new TicketRequest(deviceId == null ? null : UUID.fromString(deviceId),
                         cell(row, header, "serial"), cell(row, header, "category"),
-                        opened == null ? null : Instant.parse(opened), cell(row, header, "external_id"));
-                TicketResult r = recordTicket(req, actor);
-                stored += r.duplicate() ? 0 : 1;
-                duplicates += r.duplicate() ? 1 : 0;
-                unmatched += !r.duplicate() && !r.matched() ? 1 : 0;
+                        opened == null ? now : Instant.parse(opened), cell(row, header, "external_id"));
+                validate(req, now);
+                if (req.deviceId() == null && req.serial() == null) {
+                    throw new ApiException.BadRequest("invalid-ticket", "a ticket must name a device by deviceId or "
+                            + "serial");
+                }
+                requests.add(req);
             } catch (ApiException e) {
                 throw new ApiException.BadRequest("invalid-csv-row", "row " + (i + 1) + ": " + e.getMessage()
                         + "; nothing of the file was stored");
@@ -195,7 +227,71 @@ public class TelemetryService {
                         + "; nothing of the file was stored");
             }
         }
-        return new CsvResult(rows.size() - 1, stored, duplicates, unmatched);
+        // the boxes the file names, in two queries rather than one per row
+        java.util.Map<String, UUID> bySerial = new java.util.HashMap<>();
+        var serials = requests.stream().map(TicketRequest::serial).filter(java.util.Objects::nonNull).distinct().toList();
+        if (!serials.isEmpty()) {
+            jdbc.sql("select serial, id from device where serial in (:s)").param("s", serials)
+                    .query((rs, n) -> bySerial.put(rs.getString(1), rs.getObject(2, UUID.class))).list();
+        }
+        java.util.Set<UUID> known = new java.util.HashSet<>();
+        var ids = requests.stream().map(TicketRequest::deviceId).filter(java.util.Objects::nonNull).distinct().toList();
+        if (!ids.isEmpty()) {
+            known.addAll(jdbc.sql("select id from device where id in (:ids)").param("ids", ids)
+                    .query(UUID.class).list());
+        }
+        int stored = 0;
+        int unmatched = 0;
+        // multi-row inserts of up to 500 rows; a repeat of a stored external id is skipped by the unique constraint
+        for (int from = 0; from < requests.size(); from += 500) {
+            var chunk = requests.subList(from, Math.min(requests.size(), from + 500));
+            StringBuilder sql = new StringBuilder("insert into ticket (device_id, category, external_id, opened_at, "
+                    + "received_at, subject, matched) values ");
+            List<Object> params = new java.util.ArrayList<>(chunk.size() * 7);
+            for (int i = 0; i < chunk.size(); i++) {
+                TicketRequest req = chunk.get(i);
+                UUID device = req.deviceId() != null ? (known.contains(req.deviceId()) ? req.deviceId() : null)
+                        : bySerial.get(req.serial());
+                sql.append(i == 0 ? "" : ",").append("(?, ?, ?, ?, ?, ?, ?)");
+                params.add(device);
+                params.add(req.category());
+                params.add(req.externalId());
+                params.add(java.sql.Timestamp.from(req.openedAt()));
+                params.add(java.sql.Timestamp.from(now));
+                params.add(req.deviceId() != null ? req.deviceId().toString() : req.serial());
+                params.add(device != null);
+            }
+            sql.append(" on conflict (external_id) do nothing returning matched");
+            List<Boolean> inserted = jdbc.sql(sql.toString()).params(params).query(Boolean.class).list();
+            stored += inserted.size();
+            unmatched += (int) inserted.stream().filter(m -> !m).count();
+        }
+        int duplicates = requests.size() - stored;
+        audit.record(actor, "ticket.import", "tickets", "rows=" + requests.size() + " stored=" + stored
+                + " duplicates=" + duplicates + " unmatched=" + unmatched);
+        return new CsvResult(requests.size(), stored, duplicates, unmatched);
+    }
+
+    /** The checks every ticket passes before it is stored, however it arrives. */
+    private void validate(TicketRequest req, Instant now) {
+        if (req.category() == null || !CATEGORY.matcher(req.category()).matches()) {
+            throw new ApiException.BadRequest("invalid-ticket", "a ticket needs a category matching " + CATEGORY.pattern());
+        }
+        if (req.externalId() != null && !EXTERNAL_ID.matcher(req.externalId()).matches()) {
+            throw new ApiException.BadRequest("invalid-ticket", "externalId must match " + EXTERNAL_ID.pattern());
+        }
+        if (req.serial() != null && req.serial().length() > 128) {
+            throw new ApiException.BadRequest("invalid-ticket", "serial is longer than 128 characters");
+        }
+        Instant opened = req.openedAt() == null ? now : req.openedAt();
+        if (opened.isAfter(now.plus(limits.ticketMaxClockSkew()))) {
+            throw new ApiException.BadRequest("ticket-in-future", "openedAt " + opened + " is ahead of the server's "
+                    + "clock " + now + " by more than " + limits.ticketMaxClockSkew());
+        }
+        if (opened.isBefore(now.minus(limits.ticketMaxAge()))) {
+            throw new ApiException.BadRequest("ticket-too-old", "openedAt " + opened + " is more than "
+                    + limits.ticketMaxAge() + " before the server's clock " + now);
+        }
     }
 
     private static String cell(List<String> row, List<String> header, String column) {
