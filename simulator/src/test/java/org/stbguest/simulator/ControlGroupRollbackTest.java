@@ -53,8 +53,8 @@ class ControlGroupRollbackTest {
                     Duration.ofSeconds(60));
             try (DistributorService distributor = new DistributorService(distributorConfig, http)) {
                 distributor.start();
-                byte[] v1 = image(1);
-                byte[] v2 = image(2);
+                byte[] v1 = TestFleet.image(1, 400_000);
+                byte[] v2 = TestFleet.image(2, 400_000);
                 var img1 = admin.upload(v1, DemoScenario.ROLE, 1, 1, List.of(DemoScenario.MODEL));
                 var img2 = admin.upload(v2, DemoScenario.ROLE, 2, 1, List.of(DemoScenario.MODEL));
                 admin.release(img1.id());
@@ -79,9 +79,9 @@ class ControlGroupRollbackTest {
                 var rollout = admin.createRollout(img2.id(), 1000);
                 long t0 = System.nanoTime();
                 admin.startRollout(rollout.id());
-                await().atMost(Duration.ofSeconds(25)).until(() -> running(agents, updated) == BOXES);
+                await().atMost(Duration.ofSeconds(25)).until(() -> TestFleet.running(agents, updated) == BOXES);
                 admin.rollBack(rollout.id());
-                await().atMost(Duration.ofSeconds(25)).until(() -> running(agents, original) == BOXES);
+                await().atMost(Duration.ofSeconds(25)).until(() -> TestFleet.running(agents, original) == BOXES);
                 Duration took = Duration.ofNanos(System.nanoTime() - t0);
                 assertThat(took).as("well within the boxes' 30 s check-in interval").isLessThan(Duration.ofSeconds(27));
                 for (StbAgent a : agents) {
@@ -98,15 +98,5 @@ class ControlGroupRollbackTest {
             workers.shutdownNow();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
-    }
-
-    private static byte[] image(int version) {
-        byte[] b = new byte[400_000];
-        new java.util.Random(version * 17L).nextBytes(b);
-        return b;
-    }
-
-    private static long running(List<StbAgent> agents, Digest image) {
-        return agents.stream().filter(a -> DemoScenario.runsCommitted(a.slotPair(DemoScenario.ROLE), image)).count();
     }
 }

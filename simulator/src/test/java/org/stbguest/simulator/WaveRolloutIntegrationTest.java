@@ -49,7 +49,7 @@ class WaveRolloutIntegrationTest {
         try (EmbeddedServer server = new EmbeddedServer(dir.resolve("server"), dir.resolve("server.log"),
                 Map.of("stb.rollout-tick", "200ms"))) {
             OperatorApi admin = new OperatorApi(http, server.uri, "admin", server.adminPassword);
-            byte[][] images = {image(1), image(2), image(3)};
+            byte[][] images = {TestFleet.image(1, 300_000), TestFleet.image(2, 300_000), TestFleet.image(3, 300_000)};
             List<OperatorApi.Image> uploaded = new ArrayList<>();
             for (int v = 0; v < 3; v++) {
                 uploaded.add(admin.upload(images[v], DemoScenario.ROLE, v + 1, 1, List.of(DemoScenario.MODEL)));
@@ -80,7 +80,7 @@ class WaveRolloutIntegrationTest {
                     Map.of("count", 2, "minSoak", "PT1H"), Map.of("share", 0.5), Map.of("share", 1.0)));
             admin.startRollout(rollout.id());
             await().atMost(Duration.ofSeconds(60)).until(() -> admin.rollout(rollout.id()).wave() == 1
-                    && running(agents, v2) == 2);
+                    && TestFleet.running(agents, v2) == 2);
             List<Integer> first = IntStream.range(0, BOXES).boxed()
                     .sorted(Comparator.comparingLong(i -> Statement.Cohort.rank(rollout.id(), ids.get(i))))
                     .limit(2).toList();
@@ -93,7 +93,7 @@ class WaveRolloutIntegrationTest {
 
             admin.advanceRollout(rollout.id());
             await().atMost(Duration.ofSeconds(60)).until(() -> "COMPLETED".equals(admin.rollout(rollout.id()).state()));
-            await().atMost(Duration.ofSeconds(30)).until(() -> running(agents, v2) == BOXES);
+            await().atMost(Duration.ofSeconds(30)).until(() -> TestFleet.running(agents, v2) == BOXES);
 
             admin.finalizeRollout(rollout.id());
 
@@ -104,24 +104,14 @@ class WaveRolloutIntegrationTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> "ROLLED_BACK".equals(admin.rollout(bad.id()).state()));
             assertThat(admin.rollout(bad.id()).endReason()).contains("failed to install or boot");
             assertThat(admin.rollout(bad.id()).wave()).as("halted in its first wave").isEqualTo(1);
-            await().atMost(Duration.ofSeconds(30)).until(() -> running(agents, v2) == BOXES);
-            assertThat(running(agents, v3)).isZero();
-            assertThat(running(agents, v1)).isZero();
+            await().atMost(Duration.ofSeconds(30)).until(() -> TestFleet.running(agents, v2) == BOXES);
+            assertThat(TestFleet.running(agents, v3)).isZero();
+            assertThat(TestFleet.running(agents, v1)).isZero();
         } finally {
             agents.forEach(StbAgent::close);
             scheduler.shutdownNow();
             workers.shutdownNow();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
-    }
-
-    private static byte[] image(int version) {
-        byte[] b = new byte[300_000];
-        new java.util.Random(version * 31L).nextBytes(b);
-        return b;
-    }
-
-    private static long running(List<StbAgent> agents, Digest image) {
-        return agents.stream().filter(a -> DemoScenario.runsCommitted(a.slotPair(DemoScenario.ROLE), image)).count();
     }
 }
