@@ -58,6 +58,8 @@ class HardeningApiTest {
     int port;
     @Autowired
     JdbcClient jdbc;
+    @Autowired
+    org.stbguest.operator.telemetry.TelemetryService telemetry;
 
     private final HttpClient http = HttpClient.newHttpClient();
     private static final String OPS = basic("ops", "ops-secret");
@@ -261,6 +263,40 @@ class HardeningApiTest {
         HttpResponse<String> tooMany = post("/api/device/report-batch", big, "Bearer " + box.token);
         assertThat(tooMany.statusCode()).isEqualTo(400);
         assertThat(count("select count(*) from device_event") - before).isEqualTo(3);
+    }
+
+    @Test
+    void aTicketNamingASubscriberAccountCountsOnceForTheCohortOfItsBoxes() throws Exception {
+        String x = "a1".repeat(32);
+        String y = "b2".repeat(32);
+        for (int i = 0; i < 2; i++) {
+            JsonNode n = json(post("/api/devices", "{\"serial\":\"SN-ACC-" + i + "\",\"hardwareModel\":\"stb-acc\","
+                    + "\"account\":\"ACC-7\"}", OPS));
+            String active = i == 0 ? x : y;
+            String body = "{\"keySetVersion\":1,\"roles\":[{\"role\":\"acct\",\"activeSlot\":\"A\",\"activeDigest\":\""
+                    + active + "\",\"slots\":[{\"slot\":\"A\",\"digest\":\"" + active + "\",\"version\":1,"
+                    + "\"securityVersion\":0,\"successful\":true}]}]}";
+            assertThat(post("/api/device/check-in", body, "Bearer " + n.get("token").asString()).statusCode())
+                    .isEqualTo(200);
+        }
+        long before = telemetry.lastTicketId();
+        HttpResponse<String> r = post("/api/tickets", "{\"account\":\"ACC-7\",\"category\":\"no-picture\"}",
+                basic("cc", "cc-secret"));
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat(json(r).get("matched").asBoolean()).isTrue();
+        assertThat(json(post("/api/tickets", "{\"account\":\"NOBODY\",\"category\":\"no-picture\"}",
+                basic("cc", "cc-secret"))).get("matched").asBoolean()).as("kept, unmatched").isFalse();
+
+        var models = java.util.List.of("stb-acc");
+        var d = org.stbguest.image.Digest.parse(x);
+        var e = org.stbguest.image.Digest.parse(y);
+        var z = org.stbguest.image.Digest.parse("c3".repeat(32));
+        var asNew = telemetry.ticketsAfter(before, "acct", d, e, models);
+        assertThat(asNew.fromNew()).as("one of the account's boxes runs the new image: one complaint, new").isEqualTo(1);
+        assertThat(asNew.fromOld()).isZero();
+        var asOld = telemetry.ticketsAfter(before, "acct", z, e, models);
+        assertThat(asOld.fromNew()).isZero();
+        assertThat(asOld.fromOld()).isEqualTo(1);
     }
 
     // ---- the call-center webhook (issue 18)

@@ -19,7 +19,7 @@ import org.stbguest.operator.web.ApiException;
 @RequestMapping("/api/devices")
 class DeviceController {
 
-    record EnrollRequest(String serial, String hardwareModel) {
+    record EnrollRequest(String serial, String hardwareModel, String account) {
     }
 
     private final DeviceService devices;
@@ -32,7 +32,7 @@ class DeviceController {
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     Enrollment enroll(@RequestBody EnrollRequest req, Principal who) {
-        return devices.enroll(req.serial(), req.hardwareModel(), who.getName());
+        return devices.enroll(req.serial(), req.hardwareModel(), req.account(), who.getName());
     }
 
     @GetMapping

@@ -24,11 +24,14 @@ class DeviceEntity {
     private Instant enrolledAt;
     @Column(name = "last_check_in")
     private Instant lastCheckIn;
+    @Column
+    private String account;
 
     protected DeviceEntity() {
     }
 
-    DeviceEntity(UUID id, String serial, String hardwareModel, String tokenHash, Instant enrolledAt) {
+    DeviceEntity(UUID id, String serial, String hardwareModel, String tokenHash, Instant enrolledAt, String account) {
+        this.account = account;
         this.id = id;
         this.serial = serial;
         this.hardwareModel = hardwareModel;
@@ -58,5 +61,9 @@ class DeviceEntity {
 
     void checkedIn(Instant at) {
         this.lastCheckIn = at;
+    }
+
+    String account() {
+        return account;
     }
 }

@@ -13,6 +13,8 @@ interface DeviceRepository extends JpaRepository<DeviceEntity, UUID> {
 
     boolean existsBySerial(String serial);
 
+    boolean existsByAccount(String account);
+
     long countByHardwareModelIn(Collection<String> models);
 
     @org.springframework.data.jpa.repository.Query("select d.id from DeviceEntity d where d.hardwareModel in :models")

@@ -49,6 +49,15 @@ public class DeviceService implements DeviceTokenAuthenticator {
     /** Enrols a box; the returned token is shown once and stored only as a hash. */
     @Transactional
     public Enrollment enroll(String serial, String hardwareModel, String actor) {
+        return enroll(serial, hardwareModel, null, actor);
+    }
+
+    /** Enrols a box of a subscriber account (optional; a call-center ticket may name the account). */
+    @Transactional
+    public Enrollment enroll(String serial, String hardwareModel, String account, String actor) {
+        if (account != null && !SERIAL.matcher(account).matches()) {
+            throw new ApiException.BadRequest("invalid-account", "account must match " + SERIAL.pattern());
+        }
         if (serial == null || !SERIAL.matcher(serial).matches()) {
             throw new ApiException.BadRequest("invalid-serial", "serial must match " + SERIAL.pattern());
         }
@@ -62,7 +71,7 @@ public class DeviceService implements DeviceTokenAuthenticator {
         RANDOM.nextBytes(raw);
         String token = "stbd_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         UUID id = UUID.randomUUID();
-        devices.save(new DeviceEntity(id, serial, hardwareModel, hash(token), clock.instant()));
+        devices.save(new DeviceEntity(id, serial, hardwareModel, hash(token), clock.instant(), account));
         audit.record(actor, "device.enroll", "device/" + id, "serial=" + serial + " model=" + hardwareModel);
         return new Enrollment(id, serial, hardwareModel, token);
     }
@@ -172,6 +181,12 @@ public class DeviceService implements DeviceTokenAuthenticator {
         return devices.findById(id).map(this::view);
     }
 
+    /** Whether any box belongs to this subscriber account. */
+    @Transactional(readOnly = true)
+    public boolean accountExists(String account) {
+        return devices.existsByAccount(account);
+    }
+
     @Transactional(readOnly = true)
     public Optional<DeviceView> findBySerial(String serial) {
         return devices.findBySerial(serial).map(this::view);
@@ -187,7 +202,8 @@ public class DeviceService implements DeviceTokenAuthenticator {
         for (DeviceRoleState s : states.findByKeyDeviceId(d.id())) {
             active.put(s.key().role(), s.activeDigest());
         }
-        return new DeviceView(d.id(), d.serial(), d.hardwareModel(), d.enrolledAt(), d.lastCheckIn(), active);
+        return new DeviceView(d.id(), d.serial(), d.hardwareModel(), d.enrolledAt(), d.lastCheckIn(), active,
+                d.account());
     }
 
     static String hash(String token) {

@@ -23,7 +23,13 @@ public class TelemetryService {
      * A ticket as the call-center system posts it: a device by id or by serial, a category, when it was opened, and
      * the call center's own ticket id, which makes a retried post idempotent.
      */
-    public record TicketRequest(UUID deviceId, String serial, String category, Instant openedAt, String externalId) {
+    public record TicketRequest(UUID deviceId, String serial, String category, Instant openedAt, String externalId,
+                                String account) {
+
+        /** A ticket naming a box (by id or serial), not an account. */
+        public TicketRequest(UUID deviceId, String serial, String category, Instant openedAt, String externalId) {
+            this(deviceId, serial, category, openedAt, externalId, null);
+        }
     }
 
     /**
@@ -144,34 +150,39 @@ public class TelemetryService {
                 return new TicketResult(existing.get().id(), true, existing.get().matched());
             }
         }
-        if (req.deviceId() == null && (req.serial() == null || req.serial().isBlank())) {
-            throw new ApiException.BadRequest("invalid-ticket", "a ticket must name a device by deviceId or serial");
+        if (req.deviceId() == null && (req.serial() == null || req.serial().isBlank()) && req.account() == null) {
+            throw new ApiException.BadRequest("invalid-ticket", "a ticket must name a device by deviceId or serial, "
+                    + "or a subscriber account");
         }
+        boolean byAccount = req.deviceId() == null && (req.serial() == null || req.serial().isBlank());
         java.util.Optional<DeviceView> device = req.deviceId() != null ? devices.find(req.deviceId())
-                : devices.findBySerial(req.serial());
-        String subject = req.deviceId() != null ? req.deviceId().toString() : req.serial();
+                : byAccount ? java.util.Optional.empty() : devices.findBySerial(req.serial());
+        boolean matched = byAccount ? devices.accountExists(req.account()) : device.isPresent();
+        String subject = req.deviceId() != null ? req.deviceId().toString() : byAccount ? "account/" + req.account()
+                : req.serial();
         // on conflict: a concurrent retry of the same ticket got in first; answer with its id
         var inserted = jdbc.sql("""
-                        insert into ticket (device_id, category, external_id, opened_at, received_at, subject, matched)
-                        values (:device, :category, :external, :opened, :received, :subject, :matched)
+                        insert into ticket (device_id, category, external_id, opened_at, received_at, subject, matched,
+                            account)
+                        values (:device, :category, :external, :opened, :received, :subject, :matched, :account)
                         on conflict (external_id) do nothing returning id""")
                 .param("device", device.map(DeviceView::id).orElse(null)).param("category", req.category())
                 .param("external", req.externalId()).param("opened", java.sql.Timestamp.from(opened))
                 .param("received", java.sql.Timestamp.from(now)).param("subject", subject)
-                .param("matched", device.isPresent())
+                .param("matched", matched).param("account", byAccount ? req.account() : null)
                 .query(Long.class).optional();
         if (inserted.isEmpty()) {
             Ticket first = tickets.findByExternalId(req.externalId()).orElseThrow();
             return new TicketResult(first.id(), true, first.matched());
         }
-        if (device.isEmpty()) {
+        if (!matched) {
             log.info("event=ticket_unmatched id={} subject=\"{}\"", inserted.get(), subject);
         }
         if (auditEach) {
             audit.record(actor, "ticket.create", device.map(d -> "device/" + d.id()).orElse("unmatched/" + subject),
                     "category=" + req.category() + (req.externalId() == null ? "" : " external_id=" + req.externalId()));
         }
-        return new TicketResult(inserted.get(), false, device.isPresent());
+        return new TicketResult(inserted.get(), false, matched);
     }
 
     /** The most rows one CSV upload may have. */
@@ -191,9 +202,10 @@ public class TelemetryService {
         }
         List<String> header = rows.get(0).stream().map(h -> h.trim().toLowerCase(java.util.Locale.ROOT)).toList();
         int category = header.indexOf("category");
-        if (category < 0 || header.indexOf("serial") < 0 && header.indexOf("device_id") < 0) {
-            throw new ApiException.BadRequest("invalid-csv", "the header must name category and serial or device_id, "
-                    + "got " + header);
+        if (category < 0 || header.indexOf("serial") < 0 && header.indexOf("device_id") < 0
+                && header.indexOf("account") < 0) {
+            throw new ApiException.BadRequest("invalid-csv", "the header must name category and serial, device_id "
+                    + "or account, got " + header);
         }
         if (rows.size() > MAX_CSV_ROWS + 1) {
             throw new ApiException.BadRequest("invalid-csv", "at most " + MAX_CSV_ROWS + " rows per file");
@@ -212,11 +224,12 @@ public class TelemetryService {
                 String opened = cell(row, header, "opened_at");
                 var req = new TicketRequest(deviceId == null ? null : UUID.fromString(deviceId),
                         cell(row, header, "serial"), cell(row, header, "category"),
-                        opened == null ? now : Instant.parse(opened), cell(row, header, "external_id"));
+                        opened == null ? now : Instant.parse(opened), cell(row, header, "external_id"),
+                        cell(row, header, "account"));
                 validate(req, now);
-                if (req.deviceId() == null && req.serial() == null) {
+                if (req.deviceId() == null && req.serial() == null && req.account() == null) {
                     throw new ApiException.BadRequest("invalid-ticket", "a ticket must name a device by deviceId or "
-                            + "serial");
+                            + "serial, or a subscriber account");
                 }
                 requests.add(req);
             } catch (ApiException e) {
@@ -240,26 +253,37 @@ public class TelemetryService {
             known.addAll(jdbc.sql("select id from device where id in (:ids)").param("ids", ids)
                     .query(UUID.class).list());
         }
+        java.util.Set<String> accounts = new java.util.HashSet<>();
+        var named = requests.stream().filter(r -> r.deviceId() == null && r.serial() == null)
+                .map(TicketRequest::account).distinct().toList();
+        if (!named.isEmpty()) {
+            accounts.addAll(jdbc.sql("select distinct account from device where account in (:a)").param("a", named)
+                    .query(String.class).list());
+        }
         int stored = 0;
         int unmatched = 0;
         // multi-row inserts of up to 500 rows; a repeat of a stored external id is skipped by the unique constraint
         for (int from = 0; from < requests.size(); from += 500) {
             var chunk = requests.subList(from, Math.min(requests.size(), from + 500));
             StringBuilder sql = new StringBuilder("insert into ticket (device_id, category, external_id, opened_at, "
-                    + "received_at, subject, matched) values ");
-            List<Object> params = new java.util.ArrayList<>(chunk.size() * 7);
+                    + "received_at, subject, matched, account) values ");
+            List<Object> params = new java.util.ArrayList<>(chunk.size() * 8);
             for (int i = 0; i < chunk.size(); i++) {
                 TicketRequest req = chunk.get(i);
+                boolean byAccount = req.deviceId() == null && req.serial() == null;
                 UUID device = req.deviceId() != null ? (known.contains(req.deviceId()) ? req.deviceId() : null)
-                        : bySerial.get(req.serial());
-                sql.append(i == 0 ? "" : ",").append("(?, ?, ?, ?, ?, ?, ?)");
+                        : req.serial() != null ? bySerial.get(req.serial()) : null;
+                boolean matched = byAccount ? accounts.contains(req.account()) : device != null;
+                sql.append(i == 0 ? "" : ",").append("(?, ?, ?, ?, ?, ?, ?, ?)");
                 params.add(device);
                 params.add(req.category());
                 params.add(req.externalId());
                 params.add(java.sql.Timestamp.from(req.openedAt()));
                 params.add(java.sql.Timestamp.from(now));
-                params.add(req.deviceId() != null ? req.deviceId().toString() : req.serial());
-                params.add(device != null);
+                params.add(req.deviceId() != null ? req.deviceId().toString()
+                        : byAccount ? "account/" + req.account() : req.serial());
+                params.add(matched);
+                params.add(byAccount ? req.account() : null);
             }
             sql.append(" on conflict (external_id) do nothing returning matched");
             List<Boolean> inserted = jdbc.sql(sql.toString()).params(params).query(Boolean.class).list();
@@ -282,6 +306,9 @@ public class TelemetryService {
         }
         if (req.serial() != null && req.serial().length() > 128) {
             throw new ApiException.BadRequest("invalid-ticket", "serial is longer than 128 characters");
+        }
+        if (req.account() != null && !EXTERNAL_ID.matcher(req.account()).matches()) {
+            throw new ApiException.BadRequest("invalid-ticket", "account must match " + EXTERNAL_ID.pattern());
         }
         Instant opened = req.openedAt() == null ? now : req.openedAt();
         if (opened.isAfter(now.plus(limits.ticketMaxClockSkew()))) {
@@ -322,8 +349,8 @@ public class TelemetryService {
 
     /**
      * The tickets received after ticket {@code afterId} (in the order received), counted by what the box they name
-     * runs now for {@code role}: {@code newImage} or {@code oldImage}; boxes of other models or on other images are
-     * not counted. {@code lastId} is where the next call goes on.
+     * (or a box of the account they name) runs now for {@code role}: {@code newImage} or {@code oldImage}; boxes of
+     * other models or on other images are not counted. {@code lastId} is where the next call goes on.
      */
     @Transactional(readOnly = true)
     public NewTickets ticketsAfter(long afterId, String role, Digest newImage, Digest oldImage,
@@ -333,13 +360,20 @@ public class TelemetryService {
         if (last == afterId) {
             return new NewTickets(afterId, 0, 0);
         }
+        // a ticket naming an account counts once: from the new cohort if any of the account's boxes runs the new
+        // image, else from the old if any runs the old one
         var counts = jdbc.sql("""
-                        select count(*) filter (where s.active_digest = :new) as from_new,
-                               count(*) filter (where s.active_digest = :old) as from_old
-                        from ticket t
-                        join device d on d.id = t.device_id and d.hardware_model in (:models)
-                        join device_role_state s on s.device_id = t.device_id and s.role = :role
-                        where t.id > :after and t.id <= :last""")
+                        select count(*) filter (where x.any_new) as from_new,
+                               count(*) filter (where not x.any_new and x.any_old) as from_old
+                        from (select t.id, bool_or(s.active_digest = :new) as any_new,
+                                     bool_or(s.active_digest = :old) as any_old
+                              from ticket t
+                              join device d on (d.id = t.device_id
+                                        or (t.device_id is null and t.account is not null and d.account = t.account))
+                                    and d.hardware_model in (:models)
+                              join device_role_state s on s.device_id = d.id and s.role = :role
+                              where t.id > :after and t.id <= :last
+                              group by t.id) x""")
                 .param("new", newImage.hex()).param("old", oldImage == null ? "" : oldImage.hex())
                 .param("models", models).param("role", role).param("after", afterId).param("last", last)
                 .query((rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)}).single();
