@@ -39,6 +39,8 @@ class GuardApiTest {
         r.add("stb.rollout-tick", () -> "200ms");
         r.add("stb.guard.interval", () -> "200ms");
         r.add("stb.keys.passphrase", () -> "test-passphrase");
+        // the test JVM closes its contexts at exit: no graceful wait for requests a hostile test left open
+        r.add("server.shutdown", () -> "immediate");
         r.add("stb.security.accounts.ops.password", () -> "ops-secret");
         r.add("stb.security.accounts.ops.roles", () -> "OPERATOR");
         r.add("stb.security.accounts.cc.password", () -> "cc-secret");

@@ -38,6 +38,8 @@ class HostileInputTest {
         r.add("stb.data-dir", dataDir::toString);
         r.add("stb.max-image-size", () -> "1MB");
         r.add("stb.keys.passphrase", () -> "test-passphrase");
+        // the test JVM closes its contexts at exit: no graceful wait for requests a hostile test left open
+        r.add("server.shutdown", () -> "immediate");
         r.add("stb.security.accounts.ops.password", () -> "ops-secret");
         r.add("stb.security.accounts.ops.roles", () -> "OPERATOR");
         r.add("stb.security.accounts.cc.password", () -> "cc-secret");
