@@ -323,7 +323,12 @@ class HardeningApiTest {
         assertThat(count("select count(*) from ticket where external_id = 'HOOK-1'")).isEqualTo(1);
         assertThat(get("/api/audit", OPS).body()).contains("\"actor\":\"integration/callcenter-a\"");
 
-        long id = json(get("/api/integrations", OPS)).get(0).get("id").asLong();
+        long id = -1;
+        for (JsonNode i : json(get("/api/integrations", OPS))) {
+            if (i.get("name").asString().equals("callcenter-a")) {
+                id = i.get("id").asLong();
+            }
+        }
         assertThat(post("/api/integrations/" + id + "/revoke", "{}", OPS).statusCode()).isEqualTo(200);
         assertThat(post("/api/telemetry/tickets", body.replace("HOOK-1", "HOOK-2"), "Bearer " + token).statusCode())
                 .as("revoked: fails at once").isEqualTo(401);
@@ -358,6 +363,23 @@ class HardeningApiTest {
         assertThat(count("select count(*) from ticket where category = 'freeze, then reboot'")).isEqualTo(1);
         assertThat(json(get("/api/telemetry/unmatched", "Bearer " + token)).get("unmatched").asLong())
                 .isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void aJsonBatchOfTicketsIsStoredAllOrNone() throws Exception {
+        String token = json(post("/api/integrations", "{\"name\":\"callcenter-batch\"}", OPS)).get("token").asString();
+        String serial = enroll("SN-JBATCH", "stb-x1").serial;
+        long before = count("select count(*) from ticket");
+        String good = "{\"serial\":\"" + serial + "\",\"category\":\"no-picture\",\"externalId\":\"JB-1\"}";
+        String bad = "{\"serial\":\"" + serial + "\",\"category\":\"no-picture\",\"openedAt\":\"2099-01-01T00:00:00Z\"}";
+        HttpResponse<String> r = post("/api/telemetry/ticket-batch", "[" + good + "," + bad + "]", "Bearer " + token);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(json(r).get("detail").asString()).contains("ticket 1", "nothing of the batch was stored");
+        assertThat(count("select count(*) from ticket")).isEqualTo(before);
+        HttpResponse<String> ok = post("/api/telemetry/ticket-batch", "[" + good + "," + good + "]", "Bearer " + token);
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(json(ok).get("stored").asInt()).isEqualTo(1);
+        assertThat(json(ok).get("duplicates").asInt()).as("the same external id twice counts once").isEqualTo(1);
     }
 
     // ---- helpers

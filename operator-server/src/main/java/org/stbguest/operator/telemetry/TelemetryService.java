@@ -240,7 +240,44 @@ public class TelemetryService {
                         + "; nothing of the file was stored");
             }
         }
-        // the boxes the file names, in two queries rather than one per row
+        return storeBatch(requests, now, actor);
+    }
+
+    /**
+     * Tickets as a JSON array (at most {@link #MAX_CSV_ROWS}), all or none like a CSV file: every ticket is checked
+     * first, a bad one is answered with its index and nothing is stored.
+     */
+    @Transactional
+    public CsvResult importBatch(List<TicketRequest> requests, String actor) {
+        if (requests == null || requests.isEmpty() || requests.size() > MAX_CSV_ROWS) {
+            throw new ApiException.BadRequest("invalid-batch", "a batch has 1 to " + MAX_CSV_ROWS + " tickets");
+        }
+        Instant now = clock.instant();
+        List<TicketRequest> checked = new java.util.ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            TicketRequest req = requests.get(i);
+            try {
+                if (req == null) {
+                    throw new ApiException.BadRequest("invalid-ticket", "is null");
+                }
+                validate(req, now);
+                if (req.deviceId() == null && req.serial() == null && req.account() == null) {
+                    throw new ApiException.BadRequest("invalid-ticket", "a ticket must name a device by deviceId or "
+                            + "serial, or a subscriber account");
+                }
+                checked.add(req.openedAt() == null ? new TicketRequest(req.deviceId(), req.serial(), req.category(),
+                        now, req.externalId(), req.account()) : req);
+            } catch (ApiException e) {
+                throw new ApiException.BadRequest("invalid-batch-ticket", "ticket " + i + ": " + e.getMessage()
+                        + "; nothing of the batch was stored");
+            }
+        }
+        return storeBatch(checked, now, actor);
+    }
+
+    /** Stores checked tickets in multi-row inserts, resolving the boxes and accounts they name in a few queries. */
+    private CsvResult storeBatch(List<TicketRequest> requests, Instant now, String actor) {
+        // the boxes the tickets name, in two queries rather than one per ticket
         java.util.Map<String, UUID> bySerial = new java.util.HashMap<>();
         var serials = requests.stream().map(TicketRequest::serial).filter(java.util.Objects::nonNull).distinct().toList();
         if (!serials.isEmpty()) {

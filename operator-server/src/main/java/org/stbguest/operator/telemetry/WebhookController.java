@@ -38,6 +38,13 @@ class WebhookController {
         return telemetry.importCsv(csv, who.actor());
     }
 
+    /** Tickets as a JSON array, all or none (a bad one is named by its index). */
+    @PostMapping(path = "/api/telemetry/ticket-batch", consumes = "application/json")
+    TelemetryService.CsvResult batch(@RequestBody java.util.List<TelemetryService.TicketRequest> tickets,
+                                     @AuthenticationPrincipal IntegrationPrincipal who) {
+        return telemetry.importBatch(tickets, who.actor());
+    }
+
     /** How many stored tickets named no known box. */
     @GetMapping("/api/telemetry/unmatched")
     Map<String, Long> unmatched() {
