@@ -288,4 +288,26 @@ class StbAgentHostileTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> reports.stream()
                 .anyMatch(r -> r.type() == ReportType.ACTIVATED));
     }
+
+    @Test
+    void aForgedActivationHeardOnTheControlGroupSwitchesNothing(@TempDir Path dir) throws Exception {
+        byte[] image = randomImage(2 * Manifest.MIN_CHUNK_SIZE + 7, 13);
+        Manifest m = manifestOf(image);
+        route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(SignedManifest.sign(m, release1, release2),
+                null))), image);
+        StbAgent a = agent(dir, limits(Duration.ofMillis(100), Duration.ofSeconds(1)));
+        a.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> reports.stream().anyMatch(r -> r.type() == ReportType.STAGED));
+        var forged = SignedStatement.sign(new SignedStatement.Envelope(5, Instant.now().plusSeconds(600),
+                new Statement.Activate(ROLE, m.rootDigest())), SoftwareSigner.generate());
+        a.onAnnouncement(forged);
+        assertThat(a.refusedAnnouncements()).isEqualTo(1);
+        assertThat(a.controlGroupActivations()).isZero();
+        assertThat(a.slotPair(ROLE).active()).as("a forged activation switches nothing").isEmpty();
+        var genuine = SignedStatement.sign(new SignedStatement.Envelope(5, Instant.now().plusSeconds(600),
+                new Statement.Activate(ROLE, m.rootDigest())), director);
+        a.onAnnouncement(genuine);
+        assertThat(a.controlGroupActivations()).isEqualTo(1);
+        assertThat(a.slotPair(ROLE).activeDigest()).contains(m.rootDigest());
+    }
 }

@@ -36,20 +36,7 @@ public final class GuardSimulation {
      */
     public static double[] jointSamples(RolloutPlan plan, GuardSettings settings, double sprtThreshold, int runs,
                                         long seed) {
-        return IntStream.range(0, runs).parallel().mapToDouble(i -> {
-            var test = new CohortComplaintTest(settings, Double.MAX_VALUE);
-            double[] max = {0};
-            simulate(plan, settings, Regression.NONE, random(seed, i), (fromNew, p0, hours) -> {
-                test.observe(fromNew, p0);
-                max[0] = Math.max(max[0], test.cusum());
-                if (test.sprt() >= sprtThreshold) {
-                    max[0] = Double.POSITIVE_INFINITY;
-                    return true;
-                }
-                return false;
-            });
-            return max[0];
-        }).toArray();
+        return maxima(plan, settings, runs, seed, CohortComplaintTest::cusum, sprtThreshold);
     }
 
     /** Per run, the largest value the plain SPRT reaches over a healthy life (for comparisons). */
@@ -59,12 +46,26 @@ public final class GuardSimulation {
 
     private static double[] maxStatistic(RolloutPlan plan, GuardSettings settings, int runs, long seed,
                                          boolean cusum) {
+        return maxima(plan, settings, runs, seed, cusum ? CohortComplaintTest::cusum : CohortComplaintTest::sprt,
+                Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Per healthy run, the largest value {@code statistic} reaches; a run in which the SPRT reaches {@code sprtStop}
+     * ends there with {@link Double#POSITIVE_INFINITY}.
+     */
+    private static double[] maxima(RolloutPlan plan, GuardSettings settings, int runs, long seed,
+                                   java.util.function.ToDoubleFunction<CohortComplaintTest> statistic, double sprtStop) {
         return IntStream.range(0, runs).parallel().mapToDouble(i -> {
             var test = new CohortComplaintTest(settings, Double.MAX_VALUE);
             double[] max = {0};
             simulate(plan, settings, Regression.NONE, random(seed, i), (fromNew, p0, hours) -> {
                 test.observe(fromNew, p0);
-                max[0] = Math.max(max[0], cusum ? test.cusum() : test.sprt());
+                max[0] = Math.max(max[0], statistic.applyAsDouble(test));
+                if (test.sprt() >= sprtStop) {
+                    max[0] = Double.POSITIVE_INFINITY;
+                    return true;
+                }
                 return false;
             });
             return max[0];

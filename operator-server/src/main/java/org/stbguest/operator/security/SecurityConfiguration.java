@@ -41,7 +41,7 @@ class SecurityConfiguration {
         return http.securityMatcher("/api/device/**")
                 .csrf(c -> c.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .addFilterBefore(new DeviceTokenFilter(devices), BasicAuthenticationFilter.class)
+                .addFilterBefore(new BearerTokenFilter(devices), BasicAuthenticationFilter.class)
                 .authorizeHttpRequests(a -> a.anyRequest().hasRole("DEVICE"))
                 .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Bearer"))
                         .accessDeniedHandler(audit))
@@ -56,7 +56,7 @@ class SecurityConfiguration {
         return http.securityMatcher("/api/telemetry/**")
                 .csrf(c -> c.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .addFilterBefore(new DeviceTokenFilter(integrations::authenticate, "ROLE_INTEGRATION"),
+                .addFilterBefore(new BearerTokenFilter(integrations::authenticate, "ROLE_INTEGRATION"),
                         BasicAuthenticationFilter.class)
                 .authorizeHttpRequests(a -> a.anyRequest().hasRole("INTEGRATION"))
                 .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Bearer"))

@@ -111,22 +111,13 @@ public class TelemetryService {
     }
 
     /**
-     * Stores one report of a device. Each device may send {@code reportsPerMinute}; more are refused with 429
-     * (the box sends the same state with its next check-in, so nothing is lost for good).
+     * Stores one report of a device: a batch of one ({@link #recordReports}). Each device may send
+     * {@code reportsPerMinute} report requests; more are refused with 429 (the box sends the same state with its
+     * next check-in, so nothing is lost for good).
      */
     @Transactional
     public void recordReport(UUID deviceId, DeviceReport report) {
-        if (!ROLE.matcher(report.role()).matches()) {
-            throw new ApiException.BadRequest("invalid-report", "role must match " + ROLE.pattern());
-        }
-        if (!reportRate.tryAcquire(deviceId)) {
-            throw new ApiException.TooManyRequests("too-many-reports", "device " + deviceId + " sent more than "
-                    + limits.reportsPerMinute() + " reports in a minute");
-        }
-        devices.applyReport(deviceId, report);
-        events.save(new DeviceEvent(deviceId, report.type().name(), report.role(),
-                report.digest() == null ? null : report.digest().hex(),
-                report.slot() == null ? null : report.slot().name(), report.detail(), clock.instant()));
+        recordReports(deviceId, List.of(report));
     }
 
     /**
@@ -137,10 +128,6 @@ public class TelemetryService {
      */
     @Transactional
     public TicketResult recordTicket(TicketRequest req, String actor) {
-        return recordTicket(req, actor, true);
-    }
-
-    private TicketResult recordTicket(TicketRequest req, String actor, boolean auditEach) {
         Instant now = clock.instant();
         validate(req, now);
         Instant opened = req.openedAt() == null ? now : req.openedAt();
@@ -178,10 +165,8 @@ public class TelemetryService {
         if (!matched) {
             log.info("event=ticket_unmatched id={} subject=\"{}\"", inserted.get(), subject);
         }
-        if (auditEach) {
-            audit.record(actor, "ticket.create", device.map(d -> "device/" + d.id()).orElse("unmatched/" + subject),
-                    "category=" + req.category() + (req.externalId() == null ? "" : " external_id=" + req.externalId()));
-        }
+        audit.record(actor, "ticket.create", device.map(d -> "device/" + d.id()).orElse("unmatched/" + subject),
+                "category=" + req.category() + (req.externalId() == null ? "" : " external_id=" + req.externalId()));
         return new TicketResult(inserted.get(), false, matched);
     }
 

@@ -17,16 +17,16 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * webhook requests by an integration's token. A request without a valid token goes on unauthenticated and meets the
  * chain's entry point (401, a problem detail).
  */
-final class DeviceTokenFilter extends OncePerRequestFilter {
+final class BearerTokenFilter extends OncePerRequestFilter {
 
     private final java.util.function.Function<String, Optional<?>> authenticator;
     private final String authority;
 
-    DeviceTokenFilter(DeviceTokenAuthenticator devices) {
+    BearerTokenFilter(DeviceTokenAuthenticator devices) {
         this(devices::authenticate, "ROLE_DEVICE");
     }
 
-    DeviceTokenFilter(java.util.function.Function<String, Optional<?>> authenticator, String authority) {
+    BearerTokenFilter(java.util.function.Function<String, Optional<?>> authenticator, String authority) {
         this.authenticator = authenticator;
         this.authority = authority;
     }
