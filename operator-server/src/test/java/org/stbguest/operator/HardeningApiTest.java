@@ -289,7 +289,7 @@ class HardeningApiTest {
         assertThat(json(post("/api/tickets", "{\"account\":\"NOBODY\",\"category\":\"no-picture\"}",
                 basic("cc", "cc-secret"))).get("matched").asBoolean()).as("kept, unmatched").isFalse();
 
-        var models = java.util.List.of("stb-acc");
+        var models = org.stbguest.operator.device.Target.of(java.util.List.of("stb-acc"));
         var d = org.stbguest.image.Digest.parse(x);
         var e = org.stbguest.image.Digest.parse(y);
         var z = org.stbguest.image.Digest.parse("c3".repeat(32));

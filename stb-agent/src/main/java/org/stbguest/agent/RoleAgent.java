@@ -193,6 +193,9 @@ final class RoleAgent {
     private void activate(Slot target) throws IOException, InterruptedException {
         SlotState wanted = pair.slot(target);
         Optional<Slot> previous = pair.active();
+        // an activation of an older image than the one running is a rollback (the server signed it as one)
+        boolean rollback = previous.isPresent() && previous.get() != target
+                && pair.slot(previous.get()).digest() != null && pair.slot(previous.get()).version() > wanted.version();
         try {
             pair.setActiveForTrial(target, config.bootTries());
         } catch (org.stbguest.agent.slot.IllegalSlotTransitionException e) {
@@ -225,7 +228,8 @@ final class RoleAgent {
                 if (booted == target) {
                     log.info("event=slot_committed device={} role={} slot={} version={} image={}", config.deviceId(), role,
                             booted, s.version(), s.digest().shortHex());
-                    reporter.accept(new DeviceReport(ReportType.ACTIVATED, role, s.digest(), booted, null));
+                    reporter.accept(new DeviceReport(rollback ? ReportType.ROLLED_BACK : ReportType.ACTIVATED, role,
+                            s.digest(), booted, null));
                 } else {
                     log.warn("event=fell_back device={} role={} wanted={} running={} reason={}", config.deviceId(), role,
                             wanted.digest().shortHex(), s.digest().shortHex(), lastFailure);

@@ -8,8 +8,15 @@ public enum ReportType {
     STAGE_FAILED,
     /** The box booted an image on trial and the guest reported healthy: the slot is committed. */
     ACTIVATED,
-    /** A trial boot failed and the box went back to the previous slot. */
+    /** A trial boot failed and the box fell back to the previous slot; {@code detail} says why. */
     BOOT_FAILED,
+    /**
+     * A signed rollback (an activation of an older image the box held) was carried out: the box runs {@code digest}
+     * again from its other slot.
+     */
+    ROLLED_BACK,
+    /** A committed guest crashed or stopped answering its health check while running {@code digest}. */
+    CRASHED,
     /** The box refused signed metadata (a key set or statement): forged, expired, replayed or malformed. */
     REFUSED
 }

@@ -19,7 +19,7 @@ import org.stbguest.operator.web.ApiException;
 @RequestMapping("/api/devices")
 class DeviceController {
 
-    record EnrollRequest(String serial, String hardwareModel, String account) {
+    record EnrollRequest(String serial, String hardwareModel, String account, String region, List<String> tags) {
     }
 
     private final DeviceService devices;
@@ -32,7 +32,17 @@ class DeviceController {
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     Enrollment enroll(@RequestBody EnrollRequest req, Principal who) {
-        return devices.enroll(req.serial(), req.hardwareModel(), req.account(), who.getName());
+        return devices.enroll(req.serial(), req.hardwareModel(), req.account(), req.region(), req.tags(),
+                who.getName());
+    }
+
+    /**
+     * Sets boxes' subscriber accounts, regions and tags from a CSV file ({@code serial} and any of {@code account},
+     * {@code region}, {@code tags}), all or none.
+     */
+    @PostMapping(path = "/attributes", consumes = "text/csv")
+    DeviceService.ImportResult importAttributes(@RequestBody String csv, Principal who) {
+        return devices.importAttributes(csv, who.getName());
     }
 
     @GetMapping

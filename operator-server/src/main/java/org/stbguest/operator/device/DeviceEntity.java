@@ -26,6 +26,11 @@ class DeviceEntity {
     private Instant lastCheckIn;
     @Column
     private String account;
+    @Column
+    private String region;
+    @org.hibernate.annotations.JdbcTypeCode(org.hibernate.type.SqlTypes.ARRAY)
+    @Column(nullable = false, columnDefinition = "text[]")
+    private String[] tags = new String[0];
 
     protected DeviceEntity() {
     }
@@ -65,5 +70,26 @@ class DeviceEntity {
 
     String account() {
         return account;
+    }
+
+    String region() {
+        return region;
+    }
+
+    java.util.List<String> tags() {
+        return tags == null ? java.util.List.of() : java.util.List.of(tags);
+    }
+
+    /** Sets what an import says of the box: its subscriber account, region and tags (each null: unchanged). */
+    void describe(String account, String region, java.util.List<String> tags) {
+        if (account != null) {
+            this.account = account.isEmpty() ? null : account;
+        }
+        if (region != null) {
+            this.region = region.isEmpty() ? null : region;
+        }
+        if (tags != null) {
+            this.tags = tags.toArray(String[]::new);
+        }
     }
 }

@@ -1,6 +1,5 @@
 package org.stbguest.operator.device;
 
-import java.util.Collection;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.data.jpa.repository.JpaRepository;
@@ -15,9 +14,5 @@ interface DeviceRepository extends JpaRepository<DeviceEntity, UUID> {
 
     boolean existsByAccount(String account);
 
-    long countByHardwareModelIn(Collection<String> models);
 
-    @org.springframework.data.jpa.repository.Query("select d.id from DeviceEntity d where d.hardwareModel in :models")
-    java.util.List<UUID> findIdsByHardwareModelIn(
-            @org.springframework.data.repository.query.Param("models") Collection<String> models);
 }

@@ -36,9 +36,21 @@ public class DeviceService implements DeviceTokenAuthenticator {
     private final Clock clock;
 
     private final int maxRoles;
+    private final org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    private final org.springframework.jdbc.core.JdbcTemplate batch;
+
+    /** The most rows of one attribute file. */
+    public static final int MAX_IMPORT_ROWS = 10_000;
+
+    /** What an attribute import did. */
+    public record ImportResult(int rows, int updated) {
+    }
 
     DeviceService(DeviceRepository devices, DeviceRoleStateRepository states, AuditLog audit, Clock clock,
-                  org.stbguest.operator.StbProperties props) {
+                  org.stbguest.operator.StbProperties props, org.springframework.jdbc.core.simple.JdbcClient jdbc,
+                  org.springframework.jdbc.core.JdbcTemplate batch) {
+        this.jdbc = jdbc;
+        this.batch = batch;
         this.devices = devices;
         this.states = states;
         this.audit = audit;
@@ -55,6 +67,21 @@ public class DeviceService implements DeviceTokenAuthenticator {
     /** Enrols a box of a subscriber account (optional; a call-center ticket may name the account). */
     @Transactional
     public Enrollment enroll(String serial, String hardwareModel, String account, String actor) {
+        return enroll(serial, hardwareModel, account, null, List.of(), actor);
+    }
+
+    /**
+     * Enrols a box with its optional subscriber account (a call-center ticket may name it), region and tags (a
+     * rollout's filter may select on them).
+     */
+    @Transactional
+    public Enrollment enroll(String serial, String hardwareModel, String account, String region, List<String> tags,
+                             String actor) {
+        if (region != null && !Target.NAME.matcher(region).matches()) {
+            throw org.stbguest.operator.DomainException.invalid("invalid-region", "region must match "
+                    + Target.NAME.pattern());
+        }
+        Target.checkTags(tags == null ? List.of() : tags);
         if (account != null && !SERIAL.matcher(account).matches()) {
             throw new ApiException.BadRequest("invalid-account", "account must match " + SERIAL.pattern());
         }
@@ -71,9 +98,112 @@ public class DeviceService implements DeviceTokenAuthenticator {
         RANDOM.nextBytes(raw);
         String token = "stbd_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         UUID id = UUID.randomUUID();
-        devices.save(new DeviceEntity(id, serial, hardwareModel, hash(token), clock.instant(), account));
+        DeviceEntity d = new DeviceEntity(id, serial, hardwareModel, hash(token), clock.instant(), account);
+        d.describe(null, region, tags == null ? List.of() : List.copyOf(new java.util.LinkedHashSet<>(tags)));
+        devices.save(d);
         audit.record(actor, "device.enroll", "device/" + id, "serial=" + serial + " model=" + hardwareModel);
         return new Enrollment(id, serial, hardwareModel, token);
+    }
+
+    /**
+     * Sets the subscriber account, region and tags of enrolled boxes from a CSV file: header {@code serial} and any of
+     * {@code account}, {@code region}, {@code tags} (tags separated by {@code ;}). A column the header leaves out is
+     * left as it is; an empty cell clears it. All or none: every row is checked first (the serial enrolled, the values
+     * well formed, no serial twice) and a bad row is a clear error naming it, with nothing changed.
+     */
+    @Transactional
+    public ImportResult importAttributes(String csv, String actor) {
+        List<List<String>> rows = org.stbguest.operator.Csv.parse(csv, MAX_IMPORT_ROWS + 2);
+        if (rows.isEmpty()) {
+            throw org.stbguest.operator.DomainException.invalid("invalid-csv", "the file is empty; a header row is required");
+        }
+        List<String> header = rows.get(0).stream().map(h -> h.trim().toLowerCase(java.util.Locale.ROOT)).toList();
+        List<String> known = List.of("serial", "account", "region", "tags");
+        if (!header.contains("serial") || header.size() < 2 || !known.containsAll(header)
+                || new java.util.HashSet<>(header).size() != header.size()) {
+            throw org.stbguest.operator.DomainException.invalid("invalid-csv", "the header must name serial and one "
+                    + "or more of account, region, tags, each once, got " + header);
+        }
+        if (rows.size() > MAX_IMPORT_ROWS + 1) {
+            throw org.stbguest.operator.DomainException.invalid("invalid-csv", "at most " + MAX_IMPORT_ROWS
+                    + " rows per file");
+        }
+        int serialAt = header.indexOf("serial");
+        java.util.Set<String> serials = new java.util.HashSet<>();
+        List<Object[]> updates = new java.util.ArrayList<>(rows.size() - 1);
+        List<String> columns = header.stream().filter(h -> !h.equals("serial")).toList();
+        for (int i = 1; i < rows.size(); i++) {
+            List<String> row = rows.get(i);
+            String where = "row " + (i + 1) + ": ";
+            if (row.size() != header.size()) {
+                throw org.stbguest.operator.DomainException.invalid("invalid-csv-row", where + "has " + row.size()
+                        + " fields, the header " + header.size() + "; nothing was changed");
+            }
+            String serial = row.get(serialAt).trim();
+            if (!SERIAL.matcher(serial).matches() || !serials.add(serial)) {
+                throw org.stbguest.operator.DomainException.invalid("invalid-csv-row", where + "serial '" + serial
+                        + "' is malformed or repeated; nothing was changed");
+            }
+            Object[] values = new Object[columns.size() + 1];
+            for (int c = 0; c < columns.size(); c++) {
+                String v = row.get(header.indexOf(columns.get(c))).trim();
+                try {
+                    values[c] = switch (columns.get(c)) {
+                        case "account" -> {
+                            if (!v.isEmpty() && !SERIAL.matcher(v).matches()) {
+                                throw org.stbguest.operator.DomainException.invalid("invalid-account",
+                                        "account must match " + SERIAL.pattern());
+                            }
+                            yield v.isEmpty() ? null : v;
+                        }
+                        case "region" -> {
+                            if (!v.isEmpty() && !Target.NAME.matcher(v).matches()) {
+                                throw org.stbguest.operator.DomainException.invalid("invalid-region",
+                                        "region must match " + Target.NAME.pattern());
+                            }
+                            yield v.isEmpty() ? null : v;
+                        }
+                        default -> {
+                            List<String> tags = v.isEmpty() ? List.of() : java.util.Arrays.stream(v.split(";"))
+                                    .map(String::trim).distinct().toList();
+                            Target.checkTags(tags);
+                            yield String.join(";", tags);
+                        }
+                    };
+                } catch (org.stbguest.operator.DomainException e) {
+                    throw org.stbguest.operator.DomainException.invalid("invalid-csv-row", where + e.getMessage()
+                            + "; nothing was changed");
+                }
+            }
+            values[columns.size()] = serial;
+            updates.add(values);
+        }
+        // every serial must be enrolled: the unknown ones are named (up to ten)
+        List<String> all = List.copyOf(serials);
+        java.util.Set<String> found = new java.util.HashSet<>();
+        for (int from = 0; from < all.size(); from += 1000) {
+            found.addAll(jdbc.sql("select serial from device where serial in (:s)")
+                    .param("s", all.subList(from, Math.min(all.size(), from + 1000))).query(String.class).list());
+        }
+        if (found.size() != all.size()) {
+            List<String> unknown = new java.util.ArrayList<>();
+            for (int i = 1; i < rows.size() && unknown.size() < 10; i++) {
+                String serial = rows.get(i).get(serialAt).trim();
+                if (!found.contains(serial)) {
+                    unknown.add("row " + (i + 1) + " (" + serial + ")");
+                }
+            }
+            throw org.stbguest.operator.DomainException.invalid("unknown-device", "no device is enrolled with the "
+                    + "serial of " + String.join(", ", unknown) + "; nothing was changed");
+        }
+        String set = String.join(", ", columns.stream().map(c -> c.equals("tags")
+                ? "tags = string_to_array(?, ';')" : c + " = ?").toList());
+        int updated = 0;
+        for (int n : batch.batchUpdate("update device set " + set + " where serial = ?", updates)) {
+            updated += Math.max(0, n);
+        }
+        audit.record(actor, "device.import", "devices", "rows=" + updates.size() + " columns=" + columns);
+        return new ImportResult(updates.size(), updated);
     }
 
     @Override
@@ -120,15 +250,30 @@ public class DeviceService implements DeviceTokenAuthenticator {
         }
     }
 
-    /** Devices of these models, the targets of an image built for them. */
+    /** How many boxes a rollout targets. */
+    @Transactional(readOnly = true)
+    public long countTargets(Target target) {
+        Target.Sql t = target.sql("d");
+        return jdbc.sql("select count(*) from device d where " + t.condition()).params(t.params())
+                .query(Long.class).single();
+    }
+
+    /** Devices of these models: the targets of an image built for them, with no filter. */
     @Transactional(readOnly = true)
     public long countTargets(Collection<String> models) {
-        return devices.countByHardwareModelIn(models);
+        return countTargets(Target.of(models));
+    }
+
+    /** Whether a box is one of {@code target}'s. */
+    @Transactional(readOnly = true)
+    public boolean isTarget(UUID deviceId, Target target) {
+        return devices.findById(deviceId)
+                .map(d -> target.matches(d.hardwareModel(), d.region(), d.tags(), d.serial())).orElse(false);
     }
 
     /**
      * Applies what a box reports at once, so a rollout's counters move with the reports and not only with the next
-     * check-in: STAGED puts the image in its other slot, ACTIVATED makes it the running one. The next check-in's
+     * check-in: STAGED puts the image in its other slot, ACTIVATED and ROLLED_BACK make it the running one. The next check-in's
      * full state overwrites whatever a lost or reordered report left behind.
      */
     @Transactional
@@ -140,30 +285,38 @@ public class DeviceService implements DeviceTokenAuthenticator {
         switch (report.type()) {
             case STAGED -> states.save(states.findById(key).orElseGet(() -> new DeviceRoleState(key)))
                     .staged(report.digest().hex(), clock.instant());
-            case ACTIVATED -> states.save(states.findById(key).orElseGet(() -> new DeviceRoleState(key)))
+            case ACTIVATED, ROLLED_BACK -> states.save(states.findById(key).orElseGet(() -> new DeviceRoleState(key)))
                     .activated(report.digest().hex(), clock.instant());
-            case STAGE_FAILED, BOOT_FAILED, REFUSED -> {
+            case STAGE_FAILED, BOOT_FAILED, REFUSED, CRASHED -> {
                 // what the box runs and holds is unchanged
             }
         }
     }
 
-    /** The ids of the devices of these models (to place them in a rollout's waves). */
+    /** The ids of a rollout's targets (to place them in its waves). */
     @Transactional(readOnly = true)
-    public List<UUID> targetIds(Collection<String> models) {
-        return devices.findIdsByHardwareModelIn(models);
+    public List<UUID> targetIds(Target target) {
+        Target.Sql t = target.sql("d");
+        return jdbc.sql("select d.id from device d where " + t.condition()).params(t.params()).query(UUID.class).list();
     }
 
     /** Target devices running {@code digest} for {@code role}. */
     @Transactional(readOnly = true)
-    public long countRunning(String role, Digest digest, Collection<String> models) {
-        return states.countActive(role, digest.hex(), models);
+    public long countRunning(String role, Digest digest, Target target) {
+        return countInState(role, digest, target, "s.active_digest = :digest");
     }
 
     /** Target devices holding {@code digest} for {@code role} in either slot. */
     @Transactional(readOnly = true)
-    public long countHolding(String role, Digest digest, Collection<String> models) {
-        return states.countHolding(role, digest.hex(), models);
+    public long countHolding(String role, Digest digest, Target target) {
+        return countInState(role, digest, target, "(s.active_digest = :digest or s.staged_digest = :digest)");
+    }
+
+    private long countInState(String role, Digest digest, Target target, String condition) {
+        Target.Sql t = target.sql("d");
+        return jdbc.sql("select count(*) from device_role_state s join device d on d.id = s.device_id "
+                        + "where s.role = :role and " + condition + " and " + t.condition())
+                .params(t.params()).param("role", role).param("digest", digest.hex()).query(Long.class).single();
     }
 
     /** How many devices run each image of a role (null key: none). */
@@ -203,7 +356,7 @@ public class DeviceService implements DeviceTokenAuthenticator {
             active.put(s.key().role(), s.activeDigest());
         }
         return new DeviceView(d.id(), d.serial(), d.hardwareModel(), d.enrolledAt(), d.lastCheckIn(), active,
-                d.account());
+                d.account(), d.region(), d.tags());
     }
 
     static String hash(String token) {

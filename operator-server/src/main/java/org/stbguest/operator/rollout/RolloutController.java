@@ -16,7 +16,9 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/rollouts")
 class RolloutController {
 
-    record CreateRollout(long imageId, Integer complaintThreshold, List<WavePlan.Wave> waves) {
+    record CreateRollout(long imageId, Integer complaintThreshold, List<WavePlan.Wave> waves,
+                         WavePlan.MaintenanceWindow maintenanceWindow, org.stbguest.operator.device.Target.Filter target,
+                         GuardOptions guard) {
     }
 
     record RollbackOrder(String reason) {
@@ -48,9 +50,11 @@ class RolloutController {
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     RolloutView create(@RequestBody CreateRollout req, Principal who) {
+        WavePlan plan = req.waves() == null && req.maintenanceWindow() == null ? null
+                : new WavePlan(req.waves() == null ? WavePlan.allAtOnce().waves() : req.waves(),
+                        req.maintenanceWindow());
         return rollouts.create(req.imageId(), req.complaintThreshold() == null ? RolloutService.MAX_COMPLAINT_THRESHOLD
-                        : req.complaintThreshold(),
-                req.waves() == null ? null : new WavePlan(req.waves()), who.getName());
+                        : req.complaintThreshold(), plan, req.target(), req.guard(), who.getName());
     }
 
     @PostMapping("/{id}/pause")

@@ -31,8 +31,17 @@ class RolloutEntity extends AbstractAggregateRoot<RolloutEntity> {
     record CohortSize(long bound, long boxes) {
     }
 
-    /** What the service measured for a tick: targets, how many hold and run the image, failures since the wave began. */
-    record Progress(long targets, long staged, long running, long failures) {
+    /**
+     * What the service measured for a tick: targets, how many hold and run the image, how many boxes failed to
+     * install it since the rollout started (every target stages, so these are weighed against all targets), and how
+     * many failed its trial boot or reported a guest crash on it since activation (weighed against the wave's boxes).
+     */
+    record Progress(long targets, long staged, long running, long installFailures, long bootFailures, long crashes) {
+
+        /** Boot failures only. */
+        Progress(long targets, long staged, long running, long bootFailures) {
+            this(targets, staged, running, 0, bootFailures, 0);
+        }
     }
 
     @Id
@@ -73,6 +82,14 @@ class RolloutEntity extends AbstractAggregateRoot<RolloutEntity> {
     private Long waveBoxes;
     @Column(nullable = false)
     private boolean paused;
+    @Column(name = "target_filter")
+    private String targetFilter;
+    @Column(name = "guard_alpha")
+    private Double guardAlpha;
+    @Column(name = "guard_r1")
+    private Double guardR1;
+    @Column(name = "guard_signals")
+    private String guardSignals;
     @Version
     @Column(name = "lock_version", nullable = false)
     private long lockVersion;
@@ -82,6 +99,17 @@ class RolloutEntity extends AbstractAggregateRoot<RolloutEntity> {
 
     RolloutEntity(String role, long imageId, Long previousImageId, int complaintThreshold, WavePlan plan,
                   String createdBy, Instant now) {
+        this(role, imageId, previousImageId, complaintThreshold, plan, null, GuardOptions.DEFAULTS, createdBy, now);
+    }
+
+    RolloutEntity(String role, long imageId, Long previousImageId, int complaintThreshold, WavePlan plan,
+                  org.stbguest.operator.device.Target.Filter filter, GuardOptions guard, String createdBy,
+                  Instant now) {
+        this.targetFilter = filter == null || filter.isEmpty() ? null
+                : DeviceApiJson.mapper().writeValueAsString(filter);
+        this.guardAlpha = guard.alpha();
+        this.guardR1 = guard.r1();
+        this.guardSignals = String.join(",", guard.signals().stream().map(Enum::name).toList());
         if (complaintThreshold < 1) {
             throw DomainException.invalid("invalid-threshold", "complaint threshold must be at least 1");
         }
@@ -116,23 +144,42 @@ class RolloutEntity extends AbstractAggregateRoot<RolloutEntity> {
             return;
         }
         WavePlan plan = plan();
+        if (state == RolloutState.STAGING || state == RolloutState.ACTIVATING) {
+            // every target stages: install failures are weighed against all of them
+            WavePlan.Wave w = plan.wave(Math.max(0, currentWave));
+            if (p.installFailures() >= w.minFailures() && p.installFailures() >= w.maxFailureShare() * p.targets()) {
+                halt(p.installFailures() + " of the " + p.targets() + " targets failed to install the image "
+                        + "(threshold " + w.maxFailureShare() * 100 + "%, at least " + w.minFailures() + ")",
+                        previousDigest, "system", now);
+                return;
+            }
+        }
         switch (state) {
             case STAGING -> {
-                if (p.staged() >= Math.ceil(plan.wave(0).successShare() * p.targets() - 1e-9)) {
+                WavePlan.Wave first = plan.wave(0);
+                if (p.staged() >= Math.ceil(first.successShare() * p.targets() - 1e-9) && plan.inWindow(now)) {
                     beginWave(0, cohorts.apply(0), imageDigest, "system", now);
                 }
             }
             case ACTIVATING -> {
                 WavePlan.Wave w = plan.wave(currentWave);
                 long boxes = Math.max(1, waveBoxes == null ? p.targets() : waveBoxes);
-                if (p.failures() >= w.minFailures() && p.failures() >= w.maxFailureShare() * boxes) {
-                    halt(p.failures() + " of the " + boxes + " boxes of wave " + (currentWave + 1)
-                            + " failed to install or boot the image (threshold " + w.maxFailureShare() * 100
+                if (p.bootFailures() >= w.minFailures() && p.bootFailures() >= w.maxFailureShare() * boxes) {
+                    halt(p.bootFailures() + " of the " + boxes + " boxes of wave " + (currentWave + 1)
+                            + " failed to boot the image on trial (threshold " + w.maxFailureShare() * 100
                             + "%, at least " + w.minFailures() + ")", previousDigest, "system", now);
                     return;
                 }
+                if (p.crashes() >= w.minCrashes() && p.crashes() >= w.maxCrashShare() * boxes) {
+                    halt(p.crashes() + " of the " + boxes + " boxes of wave " + (currentWave + 1)
+                            + " reported guest crashes on the image (threshold " + w.maxCrashShare() * 100
+                            + "%, at least " + w.minCrashes() + ")", previousDigest, "system", now);
+                    return;
+                }
                 boolean soaked = !now.isBefore(waveStartedAt.plus(w.minSoak()));
-                if (soaked && p.running() >= Math.ceil(w.successShare() * boxes - 1e-9)) {
+                boolean last = currentWave + 1 >= plan.size();
+                if (soaked && p.running() >= Math.ceil(w.successShare() * boxes - 1e-9)
+                        && (last || plan.inWindow(now))) {
                     nextWaveOrComplete(cohorts, imageDigest, "system", now);
                 }
             }
@@ -249,6 +296,18 @@ class RolloutEntity extends AbstractAggregateRoot<RolloutEntity> {
 
     WavePlan plan() {
         return DeviceApiJson.mapper().readValue(wavePlan, WavePlan.class);
+    }
+
+    /** The rollout's filter over its image's models' boxes (empty: all of them). */
+    org.stbguest.operator.device.Target.Filter filter() {
+        return targetFilter == null ? org.stbguest.operator.device.Target.Filter.NONE
+                : DeviceApiJson.mapper().readValue(targetFilter, org.stbguest.operator.device.Target.Filter.class);
+    }
+
+    /** What the rollout's guard watches (rollouts planned before guard options had the defaults). */
+    GuardOptions guard() {
+        return new GuardOptions(guardAlpha, guardR1, guardSignals == null ? null
+                : java.util.Arrays.stream(guardSignals.split(",")).map(GuardOptions.Signal::valueOf).toList());
     }
 
     /** The events registered and not yet published (for tests of the aggregate without a repository). */

@@ -17,6 +17,7 @@ import org.stbguest.device.api.RoleDirective;
 import org.stbguest.image.Digest;
 import org.stbguest.operator.audit.AuditLog;
 import org.stbguest.operator.device.DeviceService;
+import org.stbguest.operator.device.Target;
 import org.stbguest.operator.image.ImageService;
 import org.stbguest.operator.image.ImageState;
 import org.stbguest.operator.image.ImageView;
@@ -45,15 +46,19 @@ public class RolloutService {
      * What the guard needs to judge a live rollout: the image and the one it replaces (the two cohorts), the
      * targets' models, when activation began, the hard cap on complaints, and the wave plan (to calibrate).
      */
-    public record GuardCandidate(long rolloutId, String role, Digest image, Digest previous, List<String> models,
-                                 Instant activatedAt, int complaintThreshold, WavePlan plan) {
+    public record GuardCandidate(long rolloutId, String role, Digest image, Digest previous, Target target,
+                                 Instant activatedAt, int complaintThreshold, WavePlan plan, GuardOptions guard) {
     }
 
     public static final int MAX_COMPLAINT_THRESHOLD = 1_000_000;
     static final int MAX_REASON = 500;
 
-    private static final java.util.Set<org.stbguest.device.api.ReportType> FAILURES = java.util.EnumSet.of(
-            org.stbguest.device.api.ReportType.STAGE_FAILED, org.stbguest.device.api.ReportType.BOOT_FAILED);
+    private static final java.util.Set<org.stbguest.device.api.ReportType> INSTALL_FAILURES = java.util.EnumSet.of(
+            org.stbguest.device.api.ReportType.STAGE_FAILED);
+    private static final java.util.Set<org.stbguest.device.api.ReportType> BOOT_FAILURES = java.util.EnumSet.of(
+            org.stbguest.device.api.ReportType.BOOT_FAILED);
+    private static final java.util.Set<org.stbguest.device.api.ReportType> CRASHES = java.util.EnumSet.of(
+            org.stbguest.device.api.ReportType.CRASHED);
 
     private final RolloutRepository rollouts;
     private final ImageService images;
@@ -62,10 +67,12 @@ public class RolloutService {
     private final org.stbguest.operator.telemetry.TelemetryService telemetry;
     private final AuditLog audit;
     private final Clock clock;
+    private final org.stbguest.operator.StbProperties.Guard guardDefaults;
 
     RolloutService(RolloutRepository rollouts, ImageService images, DeviceService devices,
                    TransmissionService transmissions, org.stbguest.operator.telemetry.TelemetryService telemetry,
-                   AuditLog audit, Clock clock) {
+                   AuditLog audit, Clock clock, org.stbguest.operator.StbProperties props) {
+        this.guardDefaults = props.guard();
         this.rollouts = rollouts;
         this.images = images;
         this.devices = devices;
@@ -94,6 +101,16 @@ public class RolloutService {
      */
     @Transactional
     public RolloutView create(long imageId, int complaintThreshold, WavePlan plan, String actor) {
+        return create(imageId, complaintThreshold, plan, null, null, actor);
+    }
+
+    /**
+     * Plans a rollout of a released image to the boxes of its models that pass {@code filter} (null: all), in waves,
+     * watched by a guard with these options.
+     */
+    @Transactional
+    public RolloutView create(long imageId, int complaintThreshold, WavePlan plan, Target.Filter filter,
+                              GuardOptions guard, String actor) {
         if (complaintThreshold < 1 || complaintThreshold > MAX_COMPLAINT_THRESHOLD) {
             throw DomainException.invalid("invalid-rollout", "complaintThreshold must be in 1.."
                     + MAX_COMPLAINT_THRESHOLD);
@@ -109,10 +126,14 @@ public class RolloutService {
         }
         WavePlan waves = plan == null ? WavePlan.allAtOnce() : plan;
         Long previous = images.previousRelease(image.role(), image.version()).map(ImageView::id).orElse(null);
+        GuardOptions options = (guard == null ? new GuardOptions(null, null, null) : guard)
+                .orDefaults(guardDefaults.alpha(), guardDefaults.r1());
         RolloutEntity r = rollouts.save(new RolloutEntity(image.role(), imageId, previous, complaintThreshold, waves,
-                actor, clock.instant()));
+                filter, options, actor, clock.instant()));
         audit.record(actor, "rollout.create", "rollout/" + r.id(), "image=" + imageId + " previous=" + previous
-                + " complaint_threshold=" + complaintThreshold + " waves=" + waves.size());
+                + " complaint_threshold=" + complaintThreshold + " waves=" + waves.size()
+                + (filter == null || filter.isEmpty() ? "" : " filter=" + filter)
+                + " guard=" + options.signals() + "@" + options.alpha());
         return view(r);
     }
 
@@ -216,19 +237,24 @@ public class RolloutService {
     public void advance() {
         for (RolloutEntity r : rollouts.findByStateIn(IN_PROGRESS)) {
             ImageView image = images.get(r.imageId());
-            List<String> models = image.hardwareModels();
-            long targets = devices.countTargets(models);
-            long staged = devices.countHolding(r.role(), image.rootDigest(), models);
-            long running = devices.countRunning(r.role(), image.rootDigest(), models);
-            long failures = r.waveStartedAt() == null ? 0
-                    : telemetry.reportsAbout(image.rootDigest(), FAILURES, r.waveStartedAt());
+            Target target = target(r, image);
+            long targets = devices.countTargets(target);
+            long staged = devices.countHolding(r.role(), image.rootDigest(), target);
+            long running = devices.countRunning(r.role(), image.rootDigest(), target);
+            long installFailures = telemetry.boxesReporting(image.rootDigest(), INSTALL_FAILURES, r.startedAt());
+            long bootFailures = r.activatedAt() == null ? 0
+                    : telemetry.boxesReporting(image.rootDigest(), BOOT_FAILURES, r.activatedAt());
+            long crashes = r.activatedAt() == null ? 0
+                    : telemetry.boxesReporting(image.rootDigest(), CRASHES, r.activatedAt());
             RolloutState before = r.state();
             int waveBefore = r.currentWave();
-            r.tick(new RolloutEntity.Progress(targets, staged, running, failures), i -> cohort(r, image, i),
+            r.tick(new RolloutEntity.Progress(targets, staged, running, installFailures, bootFailures,
+                    crashes), i -> cohort(r, image, i),
                     previousDigest(r), image.rootDigest().hex(), clock.instant());
             if (r.state() != before || r.currentWave() != waveBefore) {
-                log.info("event=rollout_advanced id={} state={} wave={} targets={} staged={} running={} failures={}",
-                        r.id(), r.state(), r.currentWave() + 1, targets, staged, running, failures);
+                log.info("event=rollout_advanced id={} state={} wave={} targets={} staged={} running={} "
+                        + "install_failures={} boot_failures={} crashes={}", r.id(), r.state(), r.currentWave() + 1,
+                        targets, staged, running, installFailures, bootFailures, crashes);
             }
             rollouts.save(r);
         }
@@ -236,13 +262,18 @@ public class RolloutService {
 
     /** The boxes of wave {@code index}: the first of the targets in the rollout's stable hash order. */
     private RolloutEntity.CohortSize cohort(RolloutEntity r, ImageView image, int index) {
-        List<UUID> ids = devices.targetIds(image.hardwareModels());
+        List<UUID> ids = devices.targetIds(target(r, image));
         long boxes = r.plan().wave(index).size(ids.size());
         if (boxes >= ids.size()) {
             return new RolloutEntity.CohortSize(Statement.Cohort.ALL, ids.size());
         }
         long[] ranks = ids.stream().mapToLong(id -> Statement.Cohort.rank(r.id(), id)).sorted().toArray();
         return new RolloutEntity.CohortSize(ranks[(int) Math.max(1, boxes) - 1] + 1, Math.max(1, boxes));
+    }
+
+    /** The boxes a rollout targets: its image's models, narrowed by its filter. */
+    private static Target target(RolloutEntity r, ImageView image) {
+        return Target.of(image.hardwareModels(), r.filter());
     }
 
     private String previousDigest(RolloutEntity r) {
@@ -256,26 +287,31 @@ public class RolloutService {
         for (RolloutEntity r : rollouts.findByStateIn(EnumSet.of(RolloutState.ACTIVATING, RolloutState.COMPLETED))) {
             ImageView image = images.get(r.imageId());
             Digest previous = r.previousImageId() == null ? null : images.get(r.previousImageId()).rootDigest();
-            out.add(new GuardCandidate(r.id(), r.role(), image.rootDigest(), previous, image.hardwareModels(),
-                    r.activatedAt(), r.complaintThreshold(), r.plan()));
+            out.add(new GuardCandidate(r.id(), r.role(), image.rootDigest(), previous, target(r, image),
+                    r.activatedAt(), r.complaintThreshold(), r.plan(), r.guard()));
         }
         return out;
     }
 
-    /** What a box should stage for each role, given the latest rollout of that role, and its statement streams. */
+    /**
+     * What a box should stage for each role, given the latest rollout of that role that targets it (a box outside a
+     * rollout's filter keeps what the rollout before told it), and its statement streams.
+     */
     @Transactional(readOnly = true)
     public DeviceDirectives directivesFor(DevicePrincipal device) {
         List<RoleDirective> out = new ArrayList<>();
         List<String> streams = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (RolloutEntity r : rollouts.findByStateNotOrderByIdDesc(RolloutState.DRAFT)) {
-            if (!seen.add(r.role())) {
+            if (seen.contains(r.role())) {
                 continue;
             }
             ImageView image = images.get(r.imageId());
-            if (!image.hardwareModels().contains(device.hardwareModel())) {
+            if (!image.hardwareModels().contains(device.hardwareModel())
+                    || !r.filter().isEmpty() && !devices.isTarget(device.deviceId(), target(r, image))) {
                 continue;
             }
+            seen.add(r.role());
             streams.add(new Statement.Activate(r.role(), image.rootDigest()).sequenceKey());
             streams.add(new Statement.Finalize(r.role(), 0).sequenceKey());
             RoleDirective d = switch (r.state()) {
@@ -324,17 +360,17 @@ public class RolloutService {
     private RolloutView view(RolloutEntity r) {
         ImageView image = images.get(r.imageId());
         ImageView previous = r.previousImageId() == null ? null : images.get(r.previousImageId());
-        List<String> models = image.hardwareModels();
-        long targets = devices.countTargets(models);
-        long staged = devices.countHolding(r.role(), image.rootDigest(), models);
-        long activated = devices.countRunning(r.role(), image.rootDigest(), models);
-        long onPrevious = previous == null ? 0 : devices.countRunning(r.role(), previous.rootDigest(), models);
+        Target target = target(r, image);
+        long targets = devices.countTargets(target);
+        long staged = devices.countHolding(r.role(), image.rootDigest(), target);
+        long activated = devices.countRunning(r.role(), image.rootDigest(), target);
+        long onPrevious = previous == null ? 0 : devices.countRunning(r.role(), previous.rootDigest(), target);
         long[] back = telemetry.activatedAndBack(r.role(), image.rootDigest(),
                 previous == null ? null : previous.rootDigest());
         return new RolloutView(r.id(), r.role(), r.imageId(), image.version(), image.rootDigest().hex(),
                 r.previousImageId(), previous == null ? null : previous.rootDigest().hex(), r.state(),
                 r.complaintThreshold(), targets, staged, activated, onPrevious, r.createdAt(), r.startedAt(),
                 r.activatedAt(), r.endedAt(), r.endReason(), r.plan(), r.currentWave() + 1, r.waveBoxes(),
-                r.waveStartedAt(), r.paused(), back[0], back[1]);
+                r.waveStartedAt(), r.paused(), back[0], back[1], r.filter(), r.guard());
     }
 }

@@ -9,10 +9,11 @@ import org.stbguest.operator.DomainException;
  * the conditions to move on and the thresholds that halt. Staging goes to every target at once (one multicast serves
  * them all); activation goes wave by wave.
  *
- * @param waves at least one, growing; the boxes of a wave are those of a stable hash order of (rollout, device)
- *              below its bound, so each wave contains the one before
+ * @param waves  at least one, growing; the boxes of a wave are those of a stable hash order of (rollout, device)
+ *               below its bound, so each wave contains the one before
+ * @param window when waves may begin (null: at any time); a rollback is never held back by it
  */
-public record WavePlan(List<Wave> waves) {
+public record WavePlan(List<Wave> waves, MaintenanceWindow window) {
 
     /** The most waves a plan may have. */
     public static final int MAX_WAVES = 20;
@@ -27,9 +28,17 @@ public record WavePlan(List<Wave> waves) {
      * @param maxFailureShare share of the wave's boxes whose install or trial boot failed that halts the rollout,
      *                        once at least {@code minFailures} have
      * @param minFailures     failures below which no share halts (two failures of twenty boxes are noise)
+     * @param maxCrashShare   share of the wave's boxes that reported a guest crash on the new image that halts the
+     *                        rollout, once at least {@code minCrashes} have
+     * @param minCrashes      crashing boxes below which no share halts
      */
     public record Wave(Double share, Integer count, Duration minSoak, Double successShare, Double maxFailureShare,
-                       Integer minFailures) {
+                       Integer minFailures, Double maxCrashShare, Integer minCrashes) {
+
+        public Wave(Double share, Integer count, Duration minSoak, Double successShare, Double maxFailureShare,
+                    Integer minFailures) {
+            this(share, count, minSoak, successShare, maxFailureShare, minFailures, null, null);
+        }
 
         public Wave {
             if ((share == null) == (count == null)) {
@@ -53,6 +62,11 @@ public record WavePlan(List<Wave> waves) {
                 throw DomainException.invalid("invalid-wave", "successShare and maxFailureShare must be in (0, 1], "
                         + "minFailures in 1..10^6");
             }
+            maxCrashShare = maxCrashShare == null ? 0.05 : maxCrashShare;
+            minCrashes = minCrashes == null ? 3 : minCrashes;
+            if (!(maxCrashShare > 0 && maxCrashShare <= 1) || minCrashes < 1 || minCrashes > 1_000_000) {
+                throw DomainException.invalid("invalid-wave", "maxCrashShare must be in (0, 1], minCrashes in 1..10^6");
+            }
         }
 
         /** A wave of {@code share} of the targets with the default conditions. */
@@ -64,6 +78,46 @@ public record WavePlan(List<Wave> waves) {
         long size(long targets) {
             return share != null ? (long) Math.ceil(share * targets - 1e-9) : Math.min(count, targets);
         }
+    }
+
+    /**
+     * The local hours when a wave may begin, in a time zone: {@code from} to {@code to} ("HH:mm"), across midnight
+     * when {@code to} is earlier. The server checks it when a wave is due; the wave's activation then reaches the
+     * boxes within minutes over the control group. A manual advance is an operator's explicit choice and ignores it.
+     */
+    public record MaintenanceWindow(String from, String to, String zone) {
+
+        public MaintenanceWindow {
+            try {
+                java.time.LocalTime a = java.time.LocalTime.parse(from);
+                java.time.LocalTime b = java.time.LocalTime.parse(to);
+                java.time.ZoneId.of(zone);
+                if (a.equals(b)) {
+                    throw DomainException.invalid("invalid-window", "a maintenance window cannot begin where it ends");
+                }
+            } catch (java.time.DateTimeException | NullPointerException e) {
+                throw DomainException.invalid("invalid-window", "a maintenance window needs from and to as HH:mm and "
+                        + "a time zone such as Europe/Paris: " + e.getMessage());
+            }
+        }
+
+        /** Whether {@code now} falls inside the window. */
+        public boolean contains(java.time.Instant now) {
+            java.time.LocalTime t = now.atZone(java.time.ZoneId.of(zone)).toLocalTime();
+            java.time.LocalTime a = java.time.LocalTime.parse(from);
+            java.time.LocalTime b = java.time.LocalTime.parse(to);
+            return a.isBefore(b) ? !t.isBefore(a) && t.isBefore(b) : !t.isBefore(a) || t.isBefore(b);
+        }
+    }
+
+    /** A plan with no maintenance window. */
+    public WavePlan(List<Wave> waves) {
+        this(waves, null);
+    }
+
+    /** Whether a wave may begin at {@code now}. */
+    public boolean inWindow(java.time.Instant now) {
+        return window == null || window.contains(now);
     }
 
     public WavePlan {

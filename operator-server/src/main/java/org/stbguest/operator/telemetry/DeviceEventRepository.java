@@ -5,7 +5,4 @@ import org.springframework.data.jpa.repository.JpaRepository;
 interface DeviceEventRepository extends JpaRepository<DeviceEvent, Long> {
 
     long countByType(String type);
-
-    long countByDigestAndTypeInAndOccurredAtGreaterThanEqual(String digest, java.util.Collection<String> types,
-                                                           java.time.Instant since);
 }

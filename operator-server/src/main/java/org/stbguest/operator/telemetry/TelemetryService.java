@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
+import org.stbguest.operator.Csv;
 import org.springframework.transaction.annotation.Transactional;
 import org.stbguest.device.api.DeviceReport;
 import org.stbguest.image.Digest;
@@ -99,7 +100,8 @@ public class TelemetryService {
         List<Object[]> rows = new java.util.ArrayList<>(reports.size());
         for (DeviceReport r : reports) {
             if (r.type() == org.stbguest.device.api.ReportType.STAGED
-                    || r.type() == org.stbguest.device.api.ReportType.ACTIVATED) {
+                    || r.type() == org.stbguest.device.api.ReportType.ACTIVATED
+                    || r.type() == org.stbguest.device.api.ReportType.ROLLED_BACK) {
                 devices.applyReport(deviceId, r);
             }
             rows.add(new Object[] {deviceId, r.type().name(), r.role(), r.digest() == null ? null : r.digest().hex(),
@@ -357,12 +359,46 @@ public class TelemetryService {
         return jdbc.sql("select count(*) from ticket where not matched").query(Long.class).single();
     }
 
-    /** Reports of these types about image {@code digest} since {@code since} (install and boot failures of a wave). */
+    /**
+     * How many boxes sent a report of these types about image {@code digest} since {@code since} (the boxes that
+     * failed to install or boot it, or crashed on it): a box that retried and failed ten times counts once.
+     */
     @Transactional(readOnly = true)
-    public long reportsAbout(Digest digest, java.util.Collection<org.stbguest.device.api.ReportType> types,
-                             Instant since) {
-        return events.countByDigestAndTypeInAndOccurredAtGreaterThanEqual(digest.hex(),
-                types.stream().map(Enum::name).toList(), since);
+    public long boxesReporting(Digest digest, java.util.Collection<org.stbguest.device.api.ReportType> types,
+                               Instant since) {
+        return jdbc.sql("select count(distinct device_id) from device_event "
+                        + "where digest = :digest and type in (:types) and occurred_at >= :since")
+                .param("digest", digest.hex()).param("types", types.stream().map(Enum::name).toList())
+                .param("since", java.sql.Timestamp.from(since)).query(Long.class).single();
+    }
+
+    /**
+     * The crash reports received after event {@code afterId}, by the image the crashing guest ran: {@code newImage}
+     * or {@code oldImage} for {@code role}, from boxes of {@code target}; crashes of other images are not counted.
+     */
+    @Transactional(readOnly = true)
+    public NewTickets crashesAfter(long afterId, String role, Digest newImage, Digest oldImage,
+                                   org.stbguest.operator.device.Target target) {
+        long last = jdbc.sql("select coalesce(max(id), :after) from device_event where type = 'CRASHED' and id > :after")
+                .param("after", afterId).query(Long.class).single();
+        if (last == afterId) {
+            return new NewTickets(afterId, 0, 0);
+        }
+        var t = target.sql("d");
+        var counts = jdbc.sql("select count(*) filter (where e.digest = :new), count(*) filter (where e.digest = :old) "
+                        + "from device_event e join device d on d.id = e.device_id "
+                        + "where e.type = 'CRASHED' and e.id > :after and e.id <= :last and e.role = :role and "
+                        + t.condition())
+                .params(t.params()).param("new", newImage.hex()).param("old", oldImage == null ? "" : oldImage.hex())
+                .param("role", role).param("after", afterId).param("last", last)
+                .query((rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)}).single();
+        return new NewTickets(last, counts[0], counts[1]);
+    }
+
+    /** The id of the newest device event (0 when there is none): where a crash signal starts counting. */
+    @Transactional(readOnly = true)
+    public long lastEventId() {
+        return jdbc.sql("select coalesce(max(id), 0) from device_event").query(Long.class).single();
     }
 
     /** Tickets received after ticket {@code afterId}, by the cohort of the box they name. */
@@ -376,7 +412,7 @@ public class TelemetryService {
      */
     @Transactional(readOnly = true)
     public NewTickets ticketsAfter(long afterId, String role, Digest newImage, Digest oldImage,
-                                   java.util.Collection<String> models) {
+                                   org.stbguest.operator.device.Target target) {
         long last = jdbc.sql("select coalesce(max(id), :after) from ticket where id > :after")
                 .param("after", afterId).query(Long.class).single();
         if (last == afterId) {
@@ -384,6 +420,7 @@ public class TelemetryService {
         }
         // a ticket naming an account counts once: from the new cohort if any of the account's boxes runs the new
         // image, else from the old if any runs the old one
+        var t = target.sql("d");
         var counts = jdbc.sql("""
                         select count(*) filter (where x.any_new) as from_new,
                                count(*) filter (where not x.any_new and x.any_old) as from_old
@@ -392,12 +429,12 @@ public class TelemetryService {
                               from ticket t
                               join device d on (d.id = t.device_id
                                         or (t.device_id is null and t.account is not null and d.account = t.account))
-                                    and d.hardware_model in (:models)
+                                    and %s
                               join device_role_state s on s.device_id = d.id and s.role = :role
                               where t.id > :after and t.id <= :last
-                              group by t.id) x""")
-                .param("new", newImage.hex()).param("old", oldImage == null ? "" : oldImage.hex())
-                .param("models", models).param("role", role).param("after", afterId).param("last", last)
+                              group by t.id) x""".formatted(t.condition()))
+                .params(t.params()).param("new", newImage.hex()).param("old", oldImage == null ? "" : oldImage.hex())
+                .param("role", role).param("after", afterId).param("last", last)
                 .query((rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)}).single();
         return new NewTickets(last, counts[0], counts[1]);
     }
@@ -423,6 +460,17 @@ public class TelemetryService {
     @Transactional(readOnly = true)
     public long lastTicketId() {
         return jdbc.sql("select coalesce(max(id), 0) from ticket").query(Long.class).single();
+    }
+
+    /** Crash reports per device-hour over the last {@code window} among {@code devices} boxes (0 when none). */
+    @Transactional(readOnly = true)
+    public double observedCrashRate(java.time.Duration window, long devices) {
+        if (devices <= 0) {
+            return 0;
+        }
+        long n = jdbc.sql("select count(*) from device_event where type = 'CRASHED' and occurred_at >= :since")
+                .param("since", java.sql.Timestamp.from(clock.instant().minus(window))).query(Long.class).single();
+        return n / (devices * (window.toMillis() / 3_600_000.0));
     }
 
     /** Tickets per device-hour over the last {@code window} among {@code devices} boxes (0 when none). */

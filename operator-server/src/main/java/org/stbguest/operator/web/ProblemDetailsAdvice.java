@@ -82,6 +82,11 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                 return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
                         .body(ProblemResponses.of(HttpStatus.CONTENT_TOO_LARGE, "request-too-large", t.getMessage()));
             }
+            // a value object of the body refused what it was given (a wave, a window, a filter): say what and why
+            if (t instanceof org.stbguest.operator.DomainException d) {
+                return ResponseEntity.badRequest().body(ProblemResponses.of(HttpStatus.BAD_REQUEST, d.code(),
+                        d.getMessage()));
+            }
         }
         return ResponseEntity.badRequest().body(ProblemResponses.of(HttpStatus.BAD_REQUEST, "invalid-request",
                 "the request body is not valid JSON of the expected shape"));

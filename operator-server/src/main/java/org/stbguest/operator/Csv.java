@@ -1,16 +1,16 @@
-package org.stbguest.operator.telemetry;
+package org.stbguest.operator;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** A small RFC 4180 reader: comma-separated fields, double quotes around fields with commas, quotes or newlines. */
-final class Csv {
+public final class Csv {
 
     private Csv() {
     }
 
     /** The rows of {@code text} (at most {@code maxRows}; more are not read), blank lines skipped. */
-    static List<List<String>> parse(String text, int maxRows) {
+    public static List<List<String>> parse(String text, int maxRows) {
         List<List<String>> rows = new ArrayList<>();
         List<String> row = new ArrayList<>();
         StringBuilder field = new StringBuilder();
