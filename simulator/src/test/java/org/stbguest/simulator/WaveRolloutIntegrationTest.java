@@ -102,7 +102,7 @@ class WaveRolloutIntegrationTest {
                     Map.of("count", 5, "minFailures", 3, "maxFailureShare", 0.5), Map.of("share", 1.0)));
             admin.startRollout(bad.id());
             await().atMost(Duration.ofSeconds(60)).until(() -> "ROLLED_BACK".equals(admin.rollout(bad.id()).state()));
-            assertThat(admin.rollout(bad.id()).endReason()).contains("failed to install or boot");
+            assertThat(admin.rollout(bad.id()).endReason()).contains("failed to boot the image on trial");
             assertThat(admin.rollout(bad.id()).wave()).as("halted in its first wave").isEqualTo(1);
             await().atMost(Duration.ofSeconds(30)).until(() -> TestFleet.running(agents, v2) == BOXES);
             assertThat(TestFleet.running(agents, v3)).isZero();
