@@ -1,18 +1,19 @@
 package org.stbguest.agent;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import org.stbguest.agent.slot.AtomicFiles;
+import org.stbguest.agent.disk.Disk;
+import org.stbguest.agent.disk.StateFile;
 import org.stbguest.device.api.DeviceApiJson;
 import org.stbguest.image.Digest;
 import org.stbguest.image.trust.BoxTrust;
 
 /**
  * Persists what the box has learnt from signed metadata: its current key set, the sequence numbers seen on each
- * statement stream (replay protection must survive a reboot), and the image each role was last told to run.
+ * statement stream (replay protection must survive a reboot), and the image each role was last told to run. Kept in
+ * a {@link StateFile}, so a power cut or a torn copy leaves the old state or the new.
  */
 final class AgentStateStore {
 
@@ -23,20 +24,21 @@ final class AgentStateStore {
         }
     }
 
-    private final Path file;
+    private final StateFile file;
 
-    AgentStateStore(Path dir) {
-        this.file = dir.resolve("agent-state.json");
+    AgentStateStore(Disk disk, Path dir) {
+        this.file = new StateFile(disk, dir, "agent-state");
     }
 
     Optional<AgentState> load() throws IOException {
-        if (!Files.exists(file)) {
+        Optional<byte[]> body = file.load();
+        if (body.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(DeviceApiJson.mapper().readValue(Files.readAllBytes(file), AgentState.class));
+        return Optional.of(DeviceApiJson.mapper().readValue(body.get(), AgentState.class));
     }
 
     void save(AgentState state) throws IOException {
-        AtomicFiles.write(file, DeviceApiJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+        file.save(DeviceApiJson.mapper().writeValueAsBytes(state));
     }
 }

@@ -73,6 +73,12 @@ public final class ServerClient {
                 limits.metadataDeadline());
     }
 
+    /** Sends a box's backlog of reports in one request ({@link DeviceApi#REPORT_BATCH}). */
+    public void reports(java.util.List<DeviceReport> reports) throws IOException, InterruptedException {
+        send(post(DeviceApi.REPORT_BATCH, DeviceApiJson.mapper().writeValueAsBytes(reports)), REPORT_ANSWER_BYTES,
+                limits.metadataDeadline());
+    }
+
     /** The most bytes one range request of {@link #fetchMissingChunks} asks for (a longer run is cut in pieces). */
     static final long MAX_RANGE_BYTES = 8L << 20;
 

@@ -122,6 +122,10 @@ class StbAgentHostileTest {
             } else if (path.equals(DeviceApi.REPORTS)) {
                 reports.add(DeviceApiJson.mapper().readValue(ex.getRequestBody().readAllBytes(), DeviceReport.class));
                 HostileServer.json(ex, 202, new byte[0]);
+            } else if (path.equals(DeviceApi.REPORT_BATCH)) {
+                reports.addAll(List.of(DeviceApiJson.mapper().readValue(ex.getRequestBody().readAllBytes(),
+                        DeviceReport[].class)));
+                HostileServer.json(ex, 202, new byte[0]);
             } else if (path.startsWith("/api/device/images/") && image != null) {
                 range(ex, image);
             } else {

@@ -62,11 +62,6 @@ public final class QemuHypervisor implements Hypervisor, AutoCloseable {
         }
     }
 
-    /** Told when a committed guest stops on its own: its role, image and why. */
-    public interface CrashListener {
-        void crashed(String role, Digest digest, String reason);
-    }
-
     private final Settings settings;
     private final Map<String, Guest> running = new ConcurrentHashMap<>();
     private volatile CrashListener crashListener = (role, digest, reason) -> { };
@@ -99,6 +94,7 @@ public final class QemuHypervisor implements Hypervisor, AutoCloseable {
         }
     }
 
+    @Override
     public void onCrash(CrashListener listener) {
         this.crashListener = listener;
     }

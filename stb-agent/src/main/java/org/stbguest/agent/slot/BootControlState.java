@@ -9,8 +9,15 @@ import org.stbguest.device.api.Slot;
  * @param securityFloor the floor in force: nothing below it is staged or booted
  * @param pendingFloor  the floor the newest finalize statement asked for, in force once a committed slot at or above
  *                      it runs (null in state written before pending floors existed)
+ * @param staging       the image being written into the inactive slot, if any: after a restart the chunks already
+ *                      there are checked and kept instead of fetched again
  */
-public record BootControlState(String role, Slot active, long securityFloor, List<SlotState> slots, Long pendingFloor) {
+public record BootControlState(String role, Slot active, long securityFloor, List<SlotState> slots, Long pendingFloor,
+                               org.stbguest.image.Digest staging) {
+
+    public BootControlState(String role, Slot active, long securityFloor, List<SlotState> slots, Long pendingFloor) {
+        this(role, active, securityFloor, slots, pendingFloor, null);
+    }
 
     public BootControlState {
         if (pendingFloor == null) {

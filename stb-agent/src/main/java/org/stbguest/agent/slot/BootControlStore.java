@@ -1,41 +1,50 @@
 package org.stbguest.agent.slot;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.stbguest.agent.disk.Disk;
+import org.stbguest.agent.disk.StateFile;
 import org.stbguest.device.api.DeviceApiJson;
 
 /**
- * Persists boot-control state with {@link AtomicFiles}: a power cut at any instant leaves either the old state or the
- * new one on disk, never a mix.
+ * Persists each role's boot-control state in a {@link StateFile} ({@code bootctl-<role>.0} and {@code .1}): a power
+ * cut at any instant, or a copy torn or truncated, leaves the old state or the new one, never a mix and never none.
  */
 public final class BootControlStore {
 
+    private final Disk disk;
     private final Path dir;
+    private final Map<String, StateFile> files = new ConcurrentHashMap<>();
 
     public BootControlStore(Path dir) throws IOException {
-        this.dir = dir;
-        Files.createDirectories(dir);
+        this(Disk.local(), dir);
     }
 
-    /** Loads a role's state, if it was ever saved. Leftover temp files from an interrupted save are ignored. */
+    public BootControlStore(Disk disk, Path dir) throws IOException {
+        this.disk = disk;
+        this.dir = dir;
+        disk.createDirectories(dir);
+    }
+
+    /** Loads a role's state, if it was ever saved. */
     public Optional<SlotPair> load(String role) throws IOException {
-        Path file = file(role);
-        if (!Files.exists(file)) {
+        Optional<byte[]> body = file(role).load();
+        if (body.isEmpty()) {
             return Optional.empty();
         }
-        BootControlState state = DeviceApiJson.mapper().readValue(Files.readAllBytes(file), BootControlState.class);
-        return Optional.of(SlotPair.restore(state));
+        return Optional.of(SlotPair.restore(DeviceApiJson.mapper().readValue(body.get(), BootControlState.class)));
     }
 
-    /** Saves a role's state atomically and durably. */
+    /** Saves a role's state durably. */
     public void save(SlotPair pair) throws IOException {
-        AtomicFiles.write(file(pair.role()),
-                DeviceApiJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(pair.snapshot()));
+        file(pair.role()).save(DeviceApiJson.mapper().writeValueAsBytes(pair.snapshot()));
     }
 
-    Path file(String role) {
-        return dir.resolve("bootctl-" + role + ".json");
+    /** The state file of a role (for tests that tear it). */
+    public StateFile file(String role) {
+        return files.computeIfAbsent(role, r -> new StateFile(disk, dir, "bootctl-" + r));
     }
 }

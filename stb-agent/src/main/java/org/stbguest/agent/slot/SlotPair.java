@@ -28,6 +28,7 @@ public final class SlotPair {
     private Slot active;
     private long securityFloor;
     private long pendingFloor;
+    private Digest staging;
 
     private SlotPair(String role) {
         this.role = role;
@@ -50,13 +51,14 @@ public final class SlotPair {
         p.active = state.active();
         p.securityFloor = state.securityFloor();
         p.pendingFloor = state.pendingFloor();
+        p.staging = state.staging();
         return p;
     }
 
     /** The persisted form. */
     public BootControlState snapshot() {
         return new BootControlState(role, active, securityFloor, List.of(slots.get(Slot.A), slots.get(Slot.B)),
-                pendingFloor);
+                pendingFloor, staging);
     }
 
     public String role() {
@@ -87,6 +89,11 @@ public final class SlotPair {
         return pendingFloor;
     }
 
+    /** The image being written into the inactive slot, if a staging began and has not ended. */
+    public Optional<Digest> staging() {
+        return Optional.ofNullable(staging);
+    }
+
     /** The slot that may be written: the one not running. */
     public Slot inactive() {
         return active == null ? Slot.A : active.other();
@@ -110,6 +117,7 @@ public final class SlotPair {
         checkFloor(manifest);
         Slot target = inactive();
         slots.put(target, SlotState.empty(target));
+        staging = manifest.rootDigest();
         return target;
     }
 
@@ -121,6 +129,7 @@ public final class SlotPair {
         checkFloor(manifest);
         slots.put(target, new SlotState(target, manifest.rootDigest(), manifest.version(), manifest.securityVersion(),
                 0, 0, false));
+        staging = null;
     }
 
     /**
@@ -131,6 +140,10 @@ public final class SlotPair {
         SlotState t = slots.get(target);
         if (!t.holdsImage()) {
             throw new IllegalSlotTransitionException("slot " + target + " of " + role + " holds no verified image");
+        }
+        if (t.failure() != null) {
+            throw new IllegalSlotTransitionException("slot " + target + " of " + role + " failed its trial boot ("
+                    + t.failure() + "); it is not tried again");
         }
         if (t.securityVersion() < securityFloor) {
             throw new IllegalSlotTransitionException("slot " + target + " of " + role + " holds security version "
@@ -183,9 +196,18 @@ public final class SlotPair {
 
     /** The guest in {@code slot} failed its trial boot and has no tries left: it will not be picked again. */
     public void markUnbootable(Slot slot) {
+        markUnbootable(slot, "trial boot failed");
+    }
+
+    /**
+     * The guest in {@code slot} failed its trial boot for {@code reason} and has no tries left: it will not be picked
+     * again, nor activated again until another image is written into the slot.
+     */
+    public void markUnbootable(Slot slot, String reason) {
         SlotState s = slots.get(slot);
         if (s.holdsImage()) {
-            slots.put(slot, new SlotState(slot, s.digest(), s.version(), s.securityVersion(), 0, 0, false));
+            slots.put(slot, new SlotState(slot, s.digest(), s.version(), s.securityVersion(), 0, 0, false,
+                    reason == null ? "trial boot failed" : reason));
         }
     }
 

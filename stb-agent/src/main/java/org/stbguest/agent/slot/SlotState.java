@@ -6,10 +6,17 @@ import org.stbguest.image.Digest;
 /**
  * Boot-control state of one slot, modelled on Android's: what it holds (null digest: empty or being written, never
  * bootable), its priority (higher boots first, 0 never), boot tries left, and whether it has booted successfully.
- * A slot is bootable when it holds an image, has a priority, and is either successful or has tries left.
+ * A slot is bootable when it holds an image, has a priority, and is either successful or has tries left. A slot whose
+ * trial boot failed keeps the reason ({@code failure}) until another image is written into it: it is not tried again,
+ * not even after a restart.
  */
 public record SlotState(Slot slot, Digest digest, long version, long securityVersion, int priority,
-                        int triesRemaining, boolean successful) {
+                        int triesRemaining, boolean successful, String failure) {
+
+    public SlotState(Slot slot, Digest digest, long version, long securityVersion, int priority, int triesRemaining,
+                     boolean successful) {
+        this(slot, digest, version, securityVersion, priority, triesRemaining, successful, null);
+    }
 
     public SlotState {
         if (slot == null) {

@@ -22,7 +22,19 @@ public final class DigestOnlySlotStorage implements SlotStorage {
 
     @Override
     public synchronized SlotWriter openForWrite(Slot slot, Manifest manifest) {
-        Held held = new Held(manifest.rootDigest(), new BitSet());
+        return resume(slot, manifest, new BitSet(), false);
+    }
+
+    @Override
+    public synchronized SlotWriter resume(Slot slot, Manifest manifest, BitSet have) {
+        return resume(slot, manifest, have, true);
+    }
+
+    private SlotWriter resume(Slot slot, Manifest manifest, BitSet have, boolean keep) {
+        Held old = slots.get(slot);
+        Held held = keep && old != null && old.root().equals(manifest.rootDigest()) ? old
+                : new Held(manifest.rootDigest(), new BitSet());
+        have.or(held.chunks());
         slots.put(slot, held);
         return new SlotWriter() {
             @Override

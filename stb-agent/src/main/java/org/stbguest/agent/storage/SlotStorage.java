@@ -15,6 +15,15 @@ public interface SlotStorage {
     SlotWriter openForWrite(Slot slot, Manifest manifest) throws IOException;
 
     /**
+     * Opens {@code slot} to go on writing the image {@code manifest} describes after an interruption (a power cut, a
+     * restart, a server that went away): the chunks it already holds that match the manifest are set in {@code have}
+     * and kept, so nothing verified is fetched twice. Without any, the slot starts empty.
+     */
+    default SlotWriter resume(Slot slot, Manifest manifest, java.util.BitSet have) throws IOException {
+        return openForWrite(slot, manifest);
+    }
+
+    /**
      * Checks that {@code slot} holds exactly the image {@code manifest} describes, reading it back where the backend
      * holds bytes.
      *
