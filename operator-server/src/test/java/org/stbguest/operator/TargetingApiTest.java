@@ -44,6 +44,7 @@ class TargetingApiTest {
         r.add("stb.security.accounts.ops.password", () -> "ops-secret");
         r.add("stb.security.accounts.ops.roles", () -> "OPERATOR");
         r.add("stb.guard.calibration-runs", () -> "4000");
+        r.add("stb.security.fleet-enrolment-secret", () -> "batch-7-secret");
     }
 
     @Value("${local.server.port}")
@@ -53,6 +54,43 @@ class TargetingApiTest {
     private static final String OPS = HardeningApiTest.basic("ops", "ops-secret");
 
     record Box(UUID id, String serial, String token) {
+    }
+
+    @Test
+    void aBoxEnrolsItselfWithTheFleetSecretOnceAndCannotTakeOverABoxInService() throws Exception {
+        String body = "{\"serial\":\"SELF-1\",\"hardwareModel\":\"stb-s\",\"region\":\"north\",\"tags\":[\"lab\"]}";
+        assertThat(post("/api/enrolment", body, "Bearer wrong-secret").statusCode()).isEqualTo(401);
+        assertThat(http.send(HttpRequest.newBuilder(uri("/api/enrolment")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).as("no secret at all").isEqualTo(401);
+        assertThat(get("/api/devices", OPS).body()).as("a refused enrolment stores nothing").doesNotContain("SELF-1");
+        assertThat(post("/api/enrolment", body, OPS).statusCode()).as("an operator's password is not the fleet secret")
+                .isEqualTo(401);
+
+        HttpResponse<String> first = post("/api/enrolment", body, "Bearer batch-7-secret");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        Box box = new Box(UUID.fromString(json(first).get("deviceId").asString()), "SELF-1",
+                json(first).get("token").asString());
+        assertThat(device("SELF-1").get("region").asString()).isEqualTo("north");
+
+        // the answer was lost before the box saved it: asking again before any check-in gets a new token
+        HttpResponse<String> again = post("/api/enrolment", body, "Bearer batch-7-secret");
+        assertThat(again.statusCode()).isEqualTo(201);
+        Box renewed = new Box(box.id(), "SELF-1", json(again).get("token").asString());
+        assertThat(json(again).get("deviceId").asString()).isEqualTo(box.id().toString());
+        String check = "{\"keySetVersion\":1,\"roles\":[]}";
+        assertThat(post("/api/device/check-in", check, "Bearer " + box.token()).statusCode())
+                .as("the first token stopped working").isEqualTo(401);
+        assertThat(post("/api/device/check-in", check, "Bearer " + renewed.token()).statusCode()).isEqualTo(200);
+
+        // once the box is in service, the fleet secret cannot take its identity
+        HttpResponse<String> takeover = post("/api/enrolment", body, "Bearer batch-7-secret");
+        assertThat(takeover.statusCode()).isEqualTo(409);
+        assertThat(json(takeover).get("code").asString()).isEqualTo("device-exists");
+        assertThat(post("/api/device/check-in", check, "Bearer " + renewed.token()).statusCode()).isEqualTo(200);
+        String audit = get("/api/audit?limit=200", OPS).body();
+        assertThat(audit).contains("device.re-enroll", "device.enroll-refused", "fleet-enrolment");
+        assertThat(audit).doesNotContain("batch-7-secret", renewed.token());
     }
 
     @Test

@@ -6,6 +6,12 @@ package org.stbguest.device.api;
  */
 public final class DeviceApi {
 
+    /**
+     * Self-enrolment: POST the box's serial, hardware model and optional account, region and tags with the fleet
+     * enrolment secret as bearer token; get an {@link Enrollment} (201), or 409 when the serial is in service.
+     */
+    public static final String ENROLMENT = "/api/enrolment";
+
     /** Check-in: POST a {@link CheckIn}, get a {@link DesiredState}. */
     public static final String CHECK_IN = "/api/device/check-in";
     /** Reports: POST a {@link DeviceReport}. */

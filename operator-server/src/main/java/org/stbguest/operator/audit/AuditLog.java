@@ -32,6 +32,15 @@ public class AuditLog {
         log.info("event=audit actor={} action={} target={}", actor, action, target);
     }
 
+    /**
+     * Records a refusal: in its own transaction, so it stays in the log when the refused request's transaction rolls
+     * back.
+     */
+    @Transactional(propagation = Propagation.REQUIRES_NEW)
+    public void recordRefusal(String actor, String action, String target, String detail) {
+        record(actor, action, target, detail);
+    }
+
     /** Every rollout decision lands in the audit, with its actor (an operator, {@code system} or {@code guard}). */
     @org.springframework.transaction.event.TransactionalEventListener(
             phase = org.springframework.transaction.event.TransactionPhase.BEFORE_COMMIT, fallbackExecution = true)

@@ -64,6 +64,10 @@ class DeviceEntity {
         return lastCheckIn;
     }
 
+    void replaceToken(String hash) {
+        this.tokenHash = hash;
+    }
+
     void checkedIn(Instant at) {
         this.lastCheckIn = at;
     }

@@ -94,15 +94,51 @@ public class DeviceService implements DeviceTokenAuthenticator {
         if (devices.existsBySerial(serial)) {
             throw new ApiException.Conflict("device-exists", "a device with serial " + serial + " is already enrolled");
         }
-        byte[] raw = new byte[32];
-        RANDOM.nextBytes(raw);
-        String token = "stbd_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        String token = newToken();
         UUID id = UUID.randomUUID();
         DeviceEntity d = new DeviceEntity(id, serial, hardwareModel, hash(token), clock.instant(), account);
         d.describe(null, region, tags == null ? List.of() : List.copyOf(new java.util.LinkedHashSet<>(tags)));
         devices.save(d);
         audit.record(actor, "device.enroll", "device/" + id, "serial=" + serial + " model=" + hardwareModel);
         return new Enrollment(id, serial, hardwareModel, token);
+    }
+
+    /**
+     * A box enrolling itself with the fleet enrolment secret. A serial already enrolled is refused (409), so the
+     * secret cannot take over a box in service, with one exception: a box of the same model that never checked in
+     * gets a new token (the old one stops working at once), because a box that lost the answer to its first enrolment
+     * (a power cut before it saved its token) must be able to ask again.
+     */
+    @Transactional
+    public Enrollment enrollByFleet(String serial, String hardwareModel, String account, String region,
+                                    List<String> tags) {
+        var existing = serial == null ? java.util.Optional.<DeviceEntity>empty() : devices.findBySerial(serial);
+        if (existing.isEmpty()) {
+            return enroll(serial, hardwareModel, account, region, tags, FLEET_ENROLMENT);
+        }
+        DeviceEntity d = existing.get();
+        if (d.lastCheckIn() != null || !d.hardwareModel().equals(hardwareModel)) {
+            audit.recordRefusal(FLEET_ENROLMENT, "device.enroll-refused", "device/" + d.id(), "serial=" + serial
+                    + " reason=" + (d.lastCheckIn() != null ? "in-service" : "other-model"));
+            throw new ApiException.Conflict("device-exists", "a device with serial " + serial
+                    + " is already enrolled" + (d.lastCheckIn() != null ? " and has checked in" : " as another model")
+                    + "; an operator must re-enrol it");
+        }
+        String token = newToken();
+        d.replaceToken(hash(token));
+        devices.save(d);
+        audit.record(FLEET_ENROLMENT, "device.re-enroll", "device/" + d.id(), "serial=" + serial
+                + " reason=never-checked-in");
+        return new Enrollment(d.id(), serial, hardwareModel, token);
+    }
+
+    /** The actor the audit log names for self-enrolment with the fleet secret. */
+    public static final String FLEET_ENROLMENT = "fleet-enrolment";
+
+    private static String newToken() {
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        return "stbd_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     }
 
     /**

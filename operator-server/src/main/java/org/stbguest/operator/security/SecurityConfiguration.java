@@ -48,6 +48,38 @@ class SecurityConfiguration {
                 .build();
     }
 
+    /**
+     * Boxes enrolling themselves with the fleet enrolment secret (a bearer token shared by a production batch); off
+     * when no secret is configured. Compared by SHA-256 digest in constant time; the secret is never logged.
+     */
+    @Bean
+    @Order(0)
+    SecurityFilterChain fleetEnrolment(HttpSecurity http, SecurityProperties security, AuthenticationAudit audit)
+            throws Exception {
+        byte[] expected = security.fleetEnrolmentSecret() == null || security.fleetEnrolmentSecret().isBlank() ? null
+                : sha256(security.fleetEnrolmentSecret());
+        java.util.function.Function<String, java.util.Optional<?>> check = token -> expected != null
+                && java.security.MessageDigest.isEqual(expected, sha256(token))
+                ? java.util.Optional.of("fleet-enrolment") : java.util.Optional.empty();
+        return http.securityMatcher("/api/enrolment")
+                .csrf(c -> c.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .addFilterBefore(new BearerTokenFilter(check, "ROLE_ENROLMENT"), BasicAuthenticationFilter.class)
+                .authorizeHttpRequests(a -> a.anyRequest().hasRole("ENROLMENT"))
+                .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Bearer"))
+                        .accessDeniedHandler(audit))
+                .build();
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The call-center webhook: an integration's own bearer token, never an operator's password. */
     @Bean
     @Order(2)

@@ -11,9 +11,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * (posting tickets). Passwords may be given as {@code {bcrypt}...} hashes or as plain text, which is hashed at start.
  * When no account has the {@code OPERATOR} role, an {@code admin} operator is created with a random password written to
  * {@code <data-dir>/initial-admin-password}, never to the log.
+ *
+ * <p>{@code stb.security.fleet-enrolment-secret} (environment {@code STB_SECURITY_FLEETENROLMENTSECRET}), when set,
+ * lets boxes enrol themselves ({@code POST /api/enrolment} with {@code Authorization: Bearer <secret>}); unset, only
+ * operators enrol boxes.
  */
 @ConfigurationProperties("stb.security")
-public record SecurityProperties(@DefaultValue Map<String, Account> accounts) {
+public record SecurityProperties(@DefaultValue Map<String, Account> accounts, String fleetEnrolmentSecret) {
+
+    @Override
+    public String toString() {
+        return "SecurityProperties[accounts=" + accounts + ", fleetEnrolmentSecret=" + (fleetEnrolmentSecret == null
+                ? "unset" : "***") + "]";
+    }
 
     /** One account. */
     public record Account(String password, @DefaultValue("OPERATOR") List<String> roles) {
