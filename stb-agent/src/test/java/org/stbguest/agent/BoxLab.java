@@ -41,44 +41,46 @@ import org.stbguest.multicast.MulticastChannels;
  * scripted operator server on loopback (a real HTTP server answering check-ins with the desired state a test sets,
  * serving image ranges, recording reports and the status each check-in carried).
  */
-final class BoxLab implements AutoCloseable {
+public final class BoxLab implements AutoCloseable {
 
-    static final String ROLE = "entertainment";
-    static final String MODEL = "stb-x1";
+    public static final String ROLE = "entertainment";
+    public static final String MODEL = "stb-x1";
 
     /** A signed test image. */
-    record Image(byte[] bytes, Manifest manifest, SignedManifest signed) {
-        Digest digest() {
+    public record Image(byte[] bytes, Manifest manifest, SignedManifest signed) {
+        public Digest digest() {
             return manifest.rootDigest();
         }
     }
 
-    final SoftwareSigner root = SoftwareSigner.generate();
-    final SoftwareSigner release1 = SoftwareSigner.generate();
-    final SoftwareSigner release2 = SoftwareSigner.generate();
-    final SoftwareSigner director = SoftwareSigner.generate();
-    final SignedKeySet anchor = SignedKeySet.sign(new KeySet(1, Instant.now().plus(Duration.ofDays(365)),
+    public final SoftwareSigner root = SoftwareSigner.generate();
+    public final SoftwareSigner release1 = SoftwareSigner.generate();
+    public final SoftwareSigner release2 = SoftwareSigner.generate();
+    public final SoftwareSigner director = SoftwareSigner.generate();
+    public final SignedKeySet anchor = SignedKeySet.sign(new KeySet(1, Instant.now().plus(Duration.ofDays(365)),
             new RoleKeys(1, List.of(root.publicKey())),
             new RoleKeys(2, List.of(release1.publicKey(), release2.publicKey())),
             new RoleKeys(1, List.of(director.publicKey()))), root);
-    final HostileServer server;
-    final List<DeviceReport> reports = new CopyOnWriteArrayList<>();
-    final AtomicReference<CheckIn> lastCheckIn = new AtomicReference<>();
-    final Map<Digest, Image> images = new ConcurrentHashMap<>();
+    public final HostileServer server;
+    public final List<DeviceReport> reports = new CopyOnWriteArrayList<>();
+    public final AtomicReference<CheckIn> lastCheckIn = new AtomicReference<>();
+    public final Map<Digest, Image> images = new ConcurrentHashMap<>();
+    /** Check-ins answered. */
+    public final java.util.concurrent.atomic.AtomicInteger checkIns = new java.util.concurrent.atomic.AtomicInteger();
     private volatile DesiredState desired = new DesiredState(List.of(), List.of(), List.of(), 100);
     final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
     final ExecutorService workers = Executors.newFixedThreadPool(4);
     final io.netty.channel.EventLoopGroup loops = MulticastChannels.newEventLoopGroup(1);
-    final AgentRuntime runtime = new AgentRuntime(loops, scheduler, workers,
+    public final AgentRuntime runtime = new AgentRuntime(loops, scheduler, workers,
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), java.time.InstantSource.system());
 
-    BoxLab() throws IOException {
+    public BoxLab() throws IOException {
         server = new HostileServer();
         server.answer(this::handle);
     }
 
     /** An image of {@code chunks} 4 KiB chunks (the last one shorter), known to the server. */
-    Image image(long version, long securityVersion, int chunks, long seed) throws IOException {
+    public Image image(long version, long securityVersion, int chunks, long seed) throws IOException {
         byte[] bytes = new byte[chunks * Manifest.MIN_CHUNK_SIZE - 100];
         new SplittableRandom(seed).nextBytes(bytes);
         Manifest m = ImageChunker.chunk(new ByteArrayInputStream(bytes),
@@ -89,32 +91,53 @@ final class BoxLab implements AutoCloseable {
         return image;
     }
 
-    SignedStatement activate(long sequence, Image image) {
+    public SignedStatement activate(long sequence, Image image) {
         return SignedStatement.sign(new SignedStatement.Envelope(sequence, Instant.now().plusSeconds(3600),
                 new Statement.Activate(ROLE, image.digest())), director);
     }
 
-    SignedStatement finalizeAt(long sequence, long floor) {
+    public SignedStatement finalizeAt(long sequence, long floor) {
         return SignedStatement.sign(new SignedStatement.Envelope(sequence, Instant.now().plusSeconds(3600),
                 new Statement.Finalize(ROLE, floor)), director);
     }
 
     /** What the next check-ins are answered: these statements, and {@code stage} offered (by unicast) if not null. */
-    void want(Image stage, SignedStatement... statements) {
+    public void want(Image stage, SignedStatement... statements) {
         desired = new DesiredState(List.of(), List.of(statements),
                 stage == null ? List.of() : List.of(new RoleDirective(ROLE, new ImageOffer(stage.signed(), null))), 100);
     }
 
     /** The active image the last check-in reported for the role, if any. */
-    Digest reportedActive() {
+    public Digest reportedActive() {
         CheckIn c = lastCheckIn.get();
         return c == null ? null : c.roles().stream().filter(r -> r.role().equals(ROLE)).findFirst()
                 .map(r -> r.activeDigest()).orElse(null);
     }
 
+    /** The fleet enrolment secret the scripted server accepts, and the boxes it enrolled. */
+    public static final String FLEET_SECRET = "fleet-secret-for-tests";
+    public final List<org.stbguest.device.api.Enrollment> enrolments = new CopyOnWriteArrayList<>();
+    /** When set, every request is answered 503 (the server is down for maintenance). */
+    public volatile boolean down;
+
     private void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
-        if (path.equals(DeviceApi.CHECK_IN)) {
+        if (down) {
+            ex.sendResponseHeaders(503, -1);
+            return;
+        }
+        if (path.equals(DeviceApi.ENROLMENT)) {
+            if (!("Bearer " + FLEET_SECRET).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                ex.sendResponseHeaders(401, -1);
+                return;
+            }
+            var req = DeviceApiJson.mapper().readTree(ex.getRequestBody().readAllBytes());
+            var e = new org.stbguest.device.api.Enrollment(java.util.UUID.randomUUID(), req.get("serial").asString(),
+                    req.get("hardwareModel").asString(), "stbd_" + java.util.UUID.randomUUID());
+            enrolments.add(e);
+            HostileServer.json(ex, 201, DeviceApiJson.mapper().writeValueAsBytes(e));
+        } else if (path.equals(DeviceApi.CHECK_IN)) {
+            checkIns.incrementAndGet();
             lastCheckIn.set(DeviceApiJson.mapper().readValue(ex.getRequestBody().readAllBytes(), CheckIn.class));
             HostileServer.json(ex, 200, DeviceApiJson.mapper().writeValueAsBytes(desired));
         } else if (path.equals(DeviceApi.REPORT_BATCH)) {

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A real HTTP server on loopback that plays the part of a malicious operator server or a man in the middle: each
  * test sets what it answers. Counts the bytes it managed to write, so a test can tell that the box hung up.
  */
-final class HostileServer implements AutoCloseable {
+public final class HostileServer implements AutoCloseable {
 
     /** What the server does with one exchange. */
     interface Behaviour {
@@ -53,7 +53,7 @@ final class HostileServer implements AutoCloseable {
         server.start();
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
     }
 
