@@ -135,6 +135,16 @@ final class OperatorApi {
         postJson("/api/tickets", Map.of("deviceId", deviceId.toString(), "category", category));
     }
 
+    /** Any operator GET, as JSON. */
+    JsonNode getJson(String path) throws IOException, InterruptedException {
+        return send(request(path).GET().build());
+    }
+
+    /** Any operator POST with a JSON body, as JSON. */
+    JsonNode post(String path, Object body) throws IOException, InterruptedException {
+        return postJson(path, body);
+    }
+
     private static Rollout rollout(JsonNode n) {
         JsonNode reason = n.get("endReason");
         return new Rollout(n.get("id").asLong(), n.get("state").asString(), n.get("targets").asLong(),

@@ -45,4 +45,14 @@ class DeviceEvent {
     String type() {
         return type;
     }
+
+    /** The event as the API shows it. */
+    View view() {
+        return new View(id, type, role, digest, slot, detail, occurredAt);
+    }
+
+    /** A box's report as operators read it. */
+    public record View(long id, String type, String role, String digest, String slot, String detail,
+                       Instant occurredAt) {
+    }
 }
