@@ -116,6 +116,10 @@ final class ImageStager {
         if (resuming) {
             log.info("event=staging_resumed device={} role={} image={} chunks_kept={} of={}", config.deviceId(), role,
                     manifest.rootDigest().shortHex(), have.cardinality(), manifest.chunkDigests().size());
+        } else {
+            log.info("event=staging_started device={} role={} slot={} version={} image={} chunks={} multicast={}",
+                    config.deviceId(), role, target, manifest.version(), manifest.rootDigest().shortHex(),
+                    manifest.chunkDigests().size(), offer.transmission() != null);
         }
         staging = new Staging(manifest, target, writer, have);
         staging.start(offer);
