@@ -31,8 +31,8 @@ import org.stbguest.image.trust.SignedKeySet;
 import org.stbguest.image.SignedManifest;
 import org.stbguest.multicast.MulticastChannels;
 import org.stbguest.multicast.MulticastSettings;
-import org.stbguest.multicast.headend.DistributorConfig;
-import org.stbguest.multicast.headend.DistributorService;
+import org.stbguest.distributor.DistributorConfig;
+import org.stbguest.distributor.DistributorService;
 
 /**
  * The demo, end to end on real parts: the operator server on its embedded PostgreSQL, the headend distributor on

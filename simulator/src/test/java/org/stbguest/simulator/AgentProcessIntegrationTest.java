@@ -17,8 +17,8 @@ import org.stbguest.agent.disk.Disk;
 import org.stbguest.agent.slot.BootControlStore;
 import org.stbguest.agent.slot.SlotPair;
 import org.stbguest.multicast.MulticastSettings;
-import org.stbguest.multicast.headend.DistributorConfig;
-import org.stbguest.multicast.headend.DistributorService;
+import org.stbguest.distributor.DistributorConfig;
+import org.stbguest.distributor.DistributorService;
 import tools.jackson.databind.JsonNode;
 
 /**

@@ -21,8 +21,8 @@ import org.stbguest.agent.storage.DigestOnlySlotStorage;
 import org.stbguest.image.Digest;
 import org.stbguest.multicast.MulticastChannels;
 import org.stbguest.multicast.MulticastSettings;
-import org.stbguest.multicast.headend.DistributorConfig;
-import org.stbguest.multicast.headend.DistributorService;
+import org.stbguest.distributor.DistributorConfig;
+import org.stbguest.distributor.DistributorService;
 
 /**
  * The signed activation and the signed rollback go out on the multicast control group, and boxes act on them

@@ -9,7 +9,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.stbguest.multicast.headend.TransmissionJob;
+import org.stbguest.multicast.TransmissionJob;
 
 /** The headend distributor's view: which transmissions to send, their images, and "on the air" acknowledgements. */
 @RestController

@@ -9,7 +9,7 @@ import java.util.Optional;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.stbguest.device.api.TransmissionInfo;
-import org.stbguest.multicast.headend.TransmissionJob;
+import org.stbguest.multicast.TransmissionJob;
 import org.stbguest.operator.StbProperties;
 import org.stbguest.operator.image.ImageService;
 import org.stbguest.operator.image.ImageView;

@@ -8,16 +8,17 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Drops each incoming data datagram (over 200 bytes) with a fixed probability, independently per receiver: an
- * inbound filter for {@link ReceiverWarmUp}'s loopback transfers and for tests. Not for production pipelines.
+ * inbound filter for the lab tool's loopback warm-up ({@code bench/src/LabTransfer.java}) and for tests. Not for
+ * production pipelines.
  */
-final class LossInjector extends ChannelInboundHandlerAdapter {
+public final class LossInjector extends ChannelInboundHandlerAdapter {
 
     private final Random random;
     private final double loss;
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong passed = new AtomicLong();
 
-    LossInjector(double loss, long seed) {
+    public LossInjector(double loss, long seed) {
         this.loss = loss;
         this.random = new Random(seed);
     }

@@ -18,13 +18,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stbguest.image.Digest;
-import org.stbguest.multicast.tools.LabTransfer;
 
 /**
  * Multicast between separate hosts: network namespaces this test makes itself (a bridge, a sender and two receivers
  * on veth pairs, 198.18.0.0/24, no link to the root namespace), with independent 5% loss at each receiver's ingress
- * (nftables). Each peer is its own JVM ({@code ip netns exec}). Skips only where namespaces cannot be created, and
- * never in CI.
+ * (nftables). Each peer is its own JVM ({@code ip netns exec}) running the lab tool of {@code bench/src/LabTransfer.java},
+ * compiled here against this module. Skips only where namespaces cannot be created, and never in CI.
  */
 class NamespaceTransmissionTest {
 
@@ -80,7 +79,10 @@ class NamespaceTransmissionTest {
         new Random(9).nextBytes(image);
         Path file = Files.write(dir.resolve("image.bin"), image);
         Path manifest = dir.resolve("manifest.bin");
-        LabTransfer.main(new String[] {"manifest", file.toString(), manifest.toString()});
+        labTool();
+        Process made = new ProcessBuilder(java(), "-cp", classPath(), "LabTransfer", "manifest", file.toString(),
+                manifest.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("manifest.log").toFile()).start();
+        assertThat(made.waitFor(60, TimeUnit.SECONDS) && made.exitValue() == 0).as("manifest made").isTrue();
 
         List<Process> receivers = new ArrayList<>();
         for (int i = 1; i <= 2; i++) {
@@ -148,11 +150,31 @@ class NamespaceTransmissionTest {
         namespaces.add(ns);
     }
 
+    /** Compiles the lab tool ({@code bench/src/LabTransfer.java}) against this module's class path. */
+    private void labTool() throws IOException {
+        Path root = Path.of("").toAbsolutePath();
+        while (root != null && !Files.isRegularFile(root.resolve("bench/src/LabTransfer.java"))) {
+            root = root.getParent();
+        }
+        assertThat(root).as("bench/src/LabTransfer.java above the working directory").isNotNull();
+        Path classes = Files.createDirectories(dir.resolve("lab-classes"));
+        int rc = javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
+                "-cp", System.getProperty("java.class.path"), root.resolve("bench/src/LabTransfer.java").toString());
+        assertThat(rc).as("the lab tool compiles").isZero();
+    }
+
+    private String classPath() {
+        return dir.resolve("lab-classes") + java.io.File.pathSeparator + System.getProperty("java.class.path");
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
     private Process peer(String ns, Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, java(), "-Xmx256m",
                 // the lab tool's warm-up as it was (ten rounds): the further pairs are for benchmarks, not correctness
-                "-Dlab.warmUpMorePairs=0", "-cp", System.getProperty("java.class.path"), LabTransfer.class.getName()));
+                "-Dlab.warmUpMorePairs=0", "-cp", classPath(), "LabTransfer"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(p);

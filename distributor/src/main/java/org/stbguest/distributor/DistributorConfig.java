@@ -1,4 +1,4 @@
-package org.stbguest.multicast.headend;
+package org.stbguest.distributor;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package org.stbguest.multicast.headend;
+package org.stbguest.multicast;
 
 import org.stbguest.image.trust.SignedStatement;
 

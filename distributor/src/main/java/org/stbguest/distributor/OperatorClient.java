@@ -1,5 +1,6 @@
-package org.stbguest.multicast.headend;
+package org.stbguest.distributor;
 
+import org.stbguest.multicast.TransmissionJob;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

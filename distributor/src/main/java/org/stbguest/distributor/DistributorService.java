@@ -1,5 +1,6 @@
-package org.stbguest.multicast.headend;
+package org.stbguest.distributor;
 
+import org.stbguest.multicast.TransmissionJob;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import java.io.IOException;
