@@ -57,6 +57,14 @@ public final class TransmissionReceiver implements AutoCloseable {
      * socket only while these are few.
      */
     private final AtomicInteger heldBlocks = new AtomicInteger();
+    /** Blocks being decoded plus decoded blocks not yet released (event-loop thread only), and their peak. */
+    private int liveDecoders;
+    private volatile int peakLiveDecoders;
+    private volatile long maxDecodeBytes = MAX_DECODE_BYTES;
+    /** The lowest block some unwritten chunk still needs (event-loop thread only). */
+    private int windowStart;
+    /** Symbols dropped because decoding further blocks would exceed {@link #MAX_DECODE_BYTES}. */
+    private final java.util.concurrent.atomic.LongAdder memoryDrops = new java.util.concurrent.atomic.LongAdder();
     /** When the receiving thread last found its socket backlogged (nanoTime; see Handler#channelReadComplete). */
     private volatile long backloggedAt = System.nanoTime() - (1L << 62); // never, so far
     /** Datagrams on the data group that were not well-formed frames. */
@@ -99,6 +107,14 @@ public final class TransmissionReceiver implements AutoCloseable {
     private static final long BACKLOG_MEMORY_NANOS = 2_000_000;
     /** Most complete blocks held while verification waits; past it, chunks are verified even while backlogged. */
     private static final int MAX_HELD_BLOCKS = 3;
+    /**
+     * The most memory the blocks being decoded and the decoded blocks waiting to be written may take together
+     * ({@code stbguest.multicast.maxDecodeBytes}, default 16 MiB; two blocks are always allowed): the width of the
+     * decode window. When the box writes more slowly than the sender sends, symbols of blocks past the window are
+     * dropped, not queued: they come round again in the carousel, or the box repairs them by unicast. Memory stays
+     * flat in the image's size and the sender's rate.
+     */
+    static final long MAX_DECODE_BYTES = Long.getLong("stbguest.multicast.maxDecodeBytes", 16L << 20);
     /**
      * Silence after which a receiver reports every block it lacks, those it has never seen included: long against
      * the scheduling pauses of a busy box, short against the sender's wait for reports after its pass (40 windows).
@@ -233,6 +249,45 @@ public final class TransmissionReceiver implements AutoCloseable {
     }
 
     /** Chunks verified and written so far. */
+    /**
+     * The first block past the decode window: blocks are decoded only from the lowest block some unwritten chunk
+     * still needs, over as many blocks as {@link #maxDecodeBytes} holds (at least two, so a chunk that straddles two
+     * blocks can always be finished). The window slides as chunks are written, like a transport's receive window; a
+     * box that keeps up never meets its edge.
+     */
+    private int windowBase() {
+        while (windowStart < layout.blocks() && blockWritten(windowStart)) {
+            windowStart++;
+        }
+        long blockBytes = (long) info.blockSymbols() * info.symbolSize();
+        return windowStart + (int) Math.max(2, Math.min(layout.blocks(), maxDecodeBytes / blockBytes));
+    }
+
+    /** Whether every chunk overlapping block {@code b} has been written. */
+    private boolean blockWritten(int b) {
+        for (int c = firstChunk(b); c <= lastChunk(b); c++) {
+            if (!isChunkDone(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Lowers this receiver's decode memory bound (tests). */
+    void limitDecodeBytes(long bytes) {
+        maxDecodeBytes = bytes;
+    }
+
+    /** The most blocks decoded or waiting to be written at once. */
+    int peakLiveDecoders() {
+        return peakLiveDecoders;
+    }
+
+    /** Symbols dropped because the box was behind and decoding more blocks would have exceeded its memory bound. */
+    public long symbolsDroppedForMemory() {
+        return memoryDrops.sum();
+    }
+
     public int chunksVerified() {
         return chunksVerified.get();
     }
@@ -475,6 +530,12 @@ public final class TransmissionReceiver implements AutoCloseable {
         }
         BlockCode.Decoder d = decoders[b];
         if (d == null) {
+            if (b >= windowBase()) {
+                memoryDrops.increment(); // the box is behind: this block's symbols come round again
+                return;
+            }
+            liveDecoders++;
+            peakLiveDecoders = Math.max(peakLiveDecoders, liveDecoders);
             BlockCode code = BlockCode.of(info.blockSymbols(), k, info.symbolSize());
             d = code.decoder(b, code.storeLength() > 0 ? DecoderStores.take(code.storeLength()) : null);
             decoders[b] = d;
@@ -597,6 +658,9 @@ public final class TransmissionReceiver implements AutoCloseable {
                 blocksDone.clear(b);
                 release(b);
             }
+            if (decoders[b] != null) {
+                liveDecoders--;
+            }
             decoders[b] = null;
         }
         for (int other = firstChunk(firstBlock(c)); other <= lastChunk(lastBlock(c)); other++) {
@@ -628,6 +692,7 @@ public final class TransmissionReceiver implements AutoCloseable {
         if (doneBlocks[b] != null) {
             doneBlocks[b] = null;
             heldBlocks.decrementAndGet();
+            liveDecoders--;
         }
     }
 

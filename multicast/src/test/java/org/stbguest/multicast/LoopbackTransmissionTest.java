@@ -96,6 +96,39 @@ class LoopbackTransmissionTest {
         }
     }
 
+    @Test
+    void aBoxThatWritesSlowlyDropsWhatItCannotHoldAndStillCompletesInBoundedMemory() throws Exception {
+        byte[] image = new byte[CHUNK * 48];
+        new Random(11).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), port, 1400, 64);
+        var chunks = new ConcurrentHashMap<Integer, byte[]>();
+        var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, new BitSet(),
+                (c, data) -> {
+                    // a slow flash: each chunk takes 20 ms to write, far slower than the sender sends
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+                    chunks.put(c, data);
+                }, workers);
+        receiver.limitDecodeBytes(3L * 64 * 1400); // three blocks at most, decoding or waiting to be written
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK);
+        try {
+            new TransmissionSender(ch).transmit(plan(manifest, 0.05), ImageSource.of(image), null,
+                    () -> !receiver.completion().isDone());
+        } finally {
+            ch.close().sync();
+        }
+        try {
+            receiver.completion().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("not complete: " + receiver.status().get(5, TimeUnit.SECONDS) + " dropped="
+                    + receiver.symbolsDroppedForMemory() + " chunks=" + chunks.size(), e);
+        }
+        receiver.close();
+        assertThat(receiver.symbolsDroppedForMemory()).as("symbols dropped while the box was behind").isPositive();
+        assertThat(receiver.peakLiveDecoders()).as("blocks held at once").isLessThanOrEqualTo(3);
+        assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
+    }
+
     /** Reed-Solomon blocks of 64, and the large-block code with blocks of 512 (the image has 1,498 symbols). */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(ints = {64, 512})

@@ -14,6 +14,8 @@ public final class SimulatorMain {
     static final String USAGE = """
             Usage: java -jar simulator/target/simulator.jar demo [options]
                    java -jar simulator/target/simulator.jar ingest [--seconds S] [--threads T]
+                   java -jar simulator/target/simulator.jar agent-install --guest IMG --agent-jar JAR [--image-mib M]
+                                                                         [--xmx-mib X] [--rate BITS_PER_S]
 
             demo runs the operator server (embedded PostgreSQL), the multicast distributor (loopback, TTL 1) and a
             simulated fleet in one process: publish a signed image, stage it on every box over multicast,
@@ -22,6 +24,10 @@ public final class SimulatorMain {
 
             ingest measures device events and tickets into the real server (bench/ingest): phases of S seconds
             (default 15) with T client threads (default 4).
+
+            agent-install (bench/agent-install) has the real agent process (-Xmx X MiB, default 64) install the
+            guest image IMG padded to M MiB (default 512) from the real server and distributor over multicast on
+            loopback (at BITS_PER_S, default 400000000), boot it under QEMU and commit it.
 
             Options:
               --agents N       fleet size (default 20)
@@ -65,6 +71,39 @@ public final class SimulatorMain {
         }
     }
 
+    private static int agentInstall(String[] args) {
+        Path guest = null;
+        Path agentJar = null;
+        int mib = 512;
+        int xmx = 64;
+        long rate = 400_000_000L;
+        try {
+            for (int i = 1; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--guest" -> guest = Path.of(value(args, ++i, "--guest"));
+                    case "--agent-jar" -> agentJar = Path.of(value(args, ++i, "--agent-jar"));
+                    case "--image-mib" -> mib = Integer.parseInt(value(args, ++i, "--image-mib"));
+                    case "--xmx-mib" -> xmx = Integer.parseInt(value(args, ++i, "--xmx-mib"));
+                    case "--rate" -> rate = Long.parseLong(value(args, ++i, "--rate"));
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            if (guest == null || agentJar == null || mib < 16 || mib > 4096 || xmx < 16 || rate < 1_000_000) {
+                throw new IllegalArgumentException("--guest and --agent-jar are required; --image-mib 16..4096, "
+                        + "--xmx-mib >= 16, --rate >= 1000000");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage() + "\n\n" + USAGE);
+            return 2;
+        }
+        try {
+            return AgentInstallBench.run(guest, agentJar, mib, xmx, rate);
+        } catch (Exception e) {
+            System.err.println("agent-install failed: " + e);
+            return 1;
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -76,6 +115,9 @@ public final class SimulatorMain {
         }
         if ("ingest".equals(args[0])) {
             return ingest(args);
+        }
+        if ("agent-install".equals(args[0])) {
+            return agentInstall(args);
         }
         if (!"demo".equals(args[0])) {
             System.err.println("unknown command: " + args[0] + "\n\n" + USAGE);

@@ -153,13 +153,15 @@ final class ImageStager {
             try {
                 s.writer.sync();
                 s.writer.close();
+                long verifyStarted = System.nanoTime();
                 storage.verify(s.target, s.manifest);
+                long verifyMs = (System.nanoTime() - verifyStarted) / 1_000_000;
                 pair.staged(s.target, s.manifest);
                 store.save(pair);
-                log.info("event=image_staged device={} role={} slot={} version={} image={} kept_chunks={} "
-                                + "multicast_chunks={} repaired_chunks={}", config.deviceId(), role, s.target,
-                        s.manifest.version(), s.manifest.rootDigest().shortHex(), s.kept, s.multicastChunks,
-                        s.repairedChunks);
+                log.info("event=image_staged device={} role={} slot={} version={} image={} bytes={} verify_ms={} "
+                                + "kept_chunks={} multicast_chunks={} repaired_chunks={}", config.deviceId(), role,
+                        s.target, s.manifest.version(), s.manifest.rootDigest().shortHex(), s.manifest.size(),
+                        verifyMs, s.kept, s.multicastChunks, s.repairedChunks);
                 reporter.accept(new DeviceReport(ReportType.STAGED, role, s.manifest.rootDigest(), s.target, null));
             } catch (IOException | RuntimeException e) {
                 fail(s, e);
@@ -188,6 +190,7 @@ final class ImageStager {
         final BitSet have;
         final int kept;
         volatile boolean cancelled;
+        volatile boolean receiving;
         volatile TransmissionReceiver receiver;
         int multicastChunks;
         int repairedChunks;
@@ -221,7 +224,7 @@ final class ImageStager {
             if (t != null) {
                 try {
                     receiver = TransmissionReceiver.start(runtime.eventLoops(), config.multicast(), t, manifest,
-                            (BitSet) have.clone(), writer::writeChunk, runtime.workers());
+                            (BitSet) have.clone(), this::write, runtime.workers());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     fail(this, e);
@@ -255,10 +258,20 @@ final class ImageStager {
                     }, runtime.workers());
         }
 
+        /** Writes a verified chunk; the first one is logged (when the data began to arrive). */
+        private void write(int index, byte[] data) throws IOException {
+            if (!receiving) {
+                receiving = true;
+                log.info("event=staging_receiving device={} role={} image={} first_chunk={}", config.deviceId(), role,
+                        manifest.rootDigest().shortHex(), index);
+            }
+            writer.writeChunk(index, data);
+        }
+
         private void repairThenFinish(BitSet missing) {
             try {
                 // by HTTP range requests on the image, a run of missing chunks per request, each chunk verified
-                repairedChunks += client.fetchMissingChunks(manifest, missing, writer::writeChunk, () -> cancelled);
+                repairedChunks += client.fetchMissingChunks(manifest, missing, this::write, () -> cancelled);
                 if (cancelled) {
                     return;
                 }
