@@ -183,6 +183,11 @@ public final class TransmissionReceiver implements AutoCloseable {
             r.done.complete(null);
             return r;
         }
+        for (int b = 0; b < r.layout.blocks(); b++) {
+            if (r.blockWritten(b)) {
+                r.blocksDone.set(b); // every chunk over it is held already: its symbols are not decoded at all
+            }
+        }
         r.channel = MulticastChannels.openReceiver(eventLoops, settings, InetAddress.getByName(info.dataGroup()),
                 info.dataPort(), null, r.new Handler(), filter,
                 org.stbguest.multicast.wire.WireFormat.DATA_HEADER + info.symbolSize());
@@ -256,7 +261,8 @@ public final class TransmissionReceiver implements AutoCloseable {
      * box that keeps up never meets its edge.
      */
     private int windowBase() {
-        while (windowStart < layout.blocks() && blockWritten(windowStart)) {
+        // a written block still counts until the loop has let go of its decoder (releaseBlocks runs after the write)
+        while (windowStart < layout.blocks() && blockWritten(windowStart) && doneBlocks[windowStart] == null) {
             windowStart++;
         }
         long blockBytes = (long) info.blockSymbols() * info.symbolSize();

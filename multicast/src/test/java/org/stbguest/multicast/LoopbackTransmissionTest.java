@@ -129,6 +129,36 @@ class LoopbackTransmissionTest {
         assertThat(Digest.sha256(join(chunks, manifest))).isEqualTo(Digest.sha256(image));
     }
 
+    @Test
+    void aResumedReceiverDecodesOnlyTheBlocksItsMissingChunksNeed() throws Exception {
+        byte[] image = new byte[CHUNK * 48];
+        new Random(12).nextBytes(image);
+        Manifest manifest = manifestOf(image);
+        var info = new TransmissionInfo(42, dataGroup.getHostAddress(), port, 1400, 64);
+        BitSet held = new BitSet();
+        held.set(0, 44); // an interrupted staging kept the first 44 chunks
+        var chunks = new ConcurrentHashMap<Integer, byte[]>();
+        var receiver = TransmissionReceiver.start(loops, MulticastSettings.LOOPBACK, info, manifest, held,
+                chunks::put, workers);
+        DatagramChannel ch = MulticastChannels.openSender(senderLoop, MulticastSettings.LOOPBACK);
+        try {
+            new TransmissionSender(ch).transmit(plan(manifest, 0.05), ImageSource.of(image), null,
+                    () -> !receiver.completion().isDone());
+        } finally {
+            ch.close().sync();
+        }
+        receiver.completion().get(30, TimeUnit.SECONDS);
+        receiver.close();
+        assertThat(chunks.keySet()).as("only the missing chunks are written").containsExactlyInAnyOrder(44, 45, 46, 47);
+        // chunks 44..47 span bytes 44*64 KiB to the end: the blocks of 89,600 bytes over them, and no others
+        long blockBytes = 64L * 1400;
+        int needed = (int) ((image.length - 1) / blockBytes - (44L * CHUNK) / blockBytes + 1);
+        assertThat(receiver.peakLiveDecoders()).as("blocks decoded at once").isLessThanOrEqualTo(needed);
+        for (int c = 44; c < 48; c++) {
+            assertThat(chunks.get(c)).isEqualTo(java.util.Arrays.copyOfRange(image, c * CHUNK, (c + 1) * CHUNK));
+        }
+    }
+
     /** Reed-Solomon blocks of 64, and the large-block code with blocks of 512 (the image has 1,498 symbols). */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(ints = {64, 512})
