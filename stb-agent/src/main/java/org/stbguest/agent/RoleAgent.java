@@ -178,6 +178,8 @@ final class RoleAgent {
             return;
         }
         store.save(pair);
+        log.info("event=trial_started device={} role={} slot={} version={} image={} rollback={}", config.deviceId(),
+                role, target, wanted.version(), wanted.digest().shortHex(), rollback);
         reportTrial(target, wanted, trialBoot.run(pair), rollback);
     }
 

@@ -68,6 +68,8 @@ public final class BoxLab implements AutoCloseable {
     /** Check-ins answered. */
     public final java.util.concurrent.atomic.AtomicInteger checkIns = new java.util.concurrent.atomic.AtomicInteger();
     private volatile DesiredState desired = new DesiredState(List.of(), List.of(), List.of(), 100);
+    /** Milliseconds the image server pauses after each 64 KiB it sends (a slow link; 0 for none). */
+    public volatile int linkPauseMs;
     final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
     final ExecutorService workers = Executors.newFixedThreadPool(4);
     final io.netty.channel.EventLoopGroup loops = MulticastChannels.newEventLoopGroup(1);
@@ -155,7 +157,14 @@ public final class BoxLab implements AutoCloseable {
             int last = Integer.parseInt(spec.substring(spec.indexOf('-') + 1));
             ex.getResponseHeaders().set("Content-Range", "bytes " + first + "-" + last + "/" + image.bytes().length);
             ex.sendResponseHeaders(206, last - first + 1);
-            ex.getResponseBody().write(image.bytes(), first, last - first + 1);
+            int pause = linkPauseMs;
+            for (int at = first; at <= last; at += 64 * 1024) { // a slow link: 64 KiB, then a pause
+                ex.getResponseBody().write(image.bytes(), at, Math.min(64 * 1024, last + 1 - at));
+                ex.getResponseBody().flush();
+                if (pause > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(pause * 1_000_000L);
+                }
+            }
         } else {
             ex.sendResponseHeaders(404, -1);
         }

@@ -179,7 +179,7 @@ public final class AgentMain {
     private static Hypervisor hypervisor(AgentSettings s, Path dataDir) throws IOException {
         String kind = s.require("hypervisor");
         if (kind.equals("simulated")) {
-            return new SimulatedHypervisor();
+            return new SimulatedHypervisor(s.duration("simulated.boot-time"));
         }
         if (!kind.equals("qemu")) {
             throw new IllegalArgumentException("hypervisor must be qemu or simulated, got '" + kind + "'");

@@ -56,6 +56,7 @@ public final class AgentSettings {
             new Setting("stage-timeout", "10m", "how long to listen to a transmission before repairing by unicast"),
             new Setting("boot-tries", "1", "trial boots of a new image before falling back"),
             new Setting("hypervisor", "qemu", "qemu (real guests) or simulated (every image boots healthy)"),
+            new Setting("simulated.boot-time", "0s", "how long a simulated guest takes to say READY"),
             new Setting("qemu.binary", "qemu-system-x86_64", "the QEMU binary"),
             new Setting("qemu.memory", "128M", "memory per guest"),
             new Setting("qemu.ready-deadline", "30s", "how long a trial boot may take to say READY"),
