@@ -73,8 +73,15 @@ class QemuBoxIntegrationTest {
                     var rollout = admin.createRollout(image, 1_000_000, List.of(Map.of("share", 1.0,
                             "maxFailureShare", 0.5, "minFailures", 1)));
                     admin.startRollout(rollout.id());
-                    await().atMost(Duration.ofSeconds(120)).alias(b.mode() + " v" + b.asVersion())
-                            .until(() -> events(admin, id, "BOOT_FAILED").size() > before);
+                    try {
+                        await().atMost(Duration.ofSeconds(120)).alias(b.mode() + " v" + b.asVersion())
+                                .until(() -> events(admin, id, "BOOT_FAILED").size() > before);
+                    } catch (org.awaitility.core.ConditionTimeoutException e) {
+                        String[] lines = box.output().split("\n");
+                        throw new AssertionError(b.mode() + " v" + b.asVersion() + " never failed its trial; rollout "
+                                + admin.rollout(rollout.id()) + "; the box's last lines:\n" + String.join("\n",
+                                java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 80), lines.length)), e);
+                    }
                     String reason = events(admin, id, "BOOT_FAILED").get(0).get("detail").asString();
                     reasons.add(b.mode() + " v" + b.asVersion() + ": " + reason);
                     assertThat(reason).as("%s as v%d", b.mode(), b.asVersion()).contains(b.reason());
