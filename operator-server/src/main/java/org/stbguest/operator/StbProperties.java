@@ -58,6 +58,9 @@ public record StbProperties(
      * @param ticketMaxClockSkew   how far ahead of the server's clock a ticket's {@code openedAt} may lie
      * @param loginFailures        failed logins of one account within {@code loginWindow} before it is locked
      * @param loginWindow          the window failures are counted in, and how long an account stays locked
+     * @param checkInsPerMinute    check-ins one device may make per minute, with a burst of as many (more get 429
+     *                             with Retry-After); by device, never by address, since boxes share NAT addresses
+     * @param checkInWriteInterval how often the states boxes report at check-in are written, in one batch
      */
     public record Limits(@DefaultValue("1MB") DataSize maxJsonBody,
                          @DefaultValue("16") int maxRolesPerCheckIn,
@@ -65,7 +68,9 @@ public record StbProperties(
                          @DefaultValue("30d") Duration ticketMaxAge,
                          @DefaultValue("5m") Duration ticketMaxClockSkew,
                          @DefaultValue("5") int loginFailures,
-                         @DefaultValue("60s") Duration loginWindow) {
+                         @DefaultValue("60s") Duration loginWindow,
+                         @DefaultValue("120") int checkInsPerMinute,
+                         @DefaultValue("250ms") Duration checkInWriteInterval) {
     }
 
     /** Multicast parameters handed to the distributor and to boxes. */

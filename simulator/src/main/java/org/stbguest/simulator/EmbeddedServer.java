@@ -35,6 +35,8 @@ final class EmbeddedServer implements AutoCloseable {
         p.put("stb.check-in-interval", "500ms");
         p.put("stb.rollout-tick", "500ms");
         p.put("stb.guard.interval", "500ms");
+        // the demo's boxes check in every 500 ms, and at once when an announcement comes
+        p.put("stb.limits.check-ins-per-minute", "1200");
         p.put("stb.keys.passphrase", secret());
         account(p, "admin", encoder.encode(adminPassword), "OPERATOR");
         account(p, "distributor", encoder.encode(distributorPassword), "DISTRIBUTOR");
@@ -60,8 +62,20 @@ final class EmbeddedServer implements AutoCloseable {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    /** The server's own database access (benchmarks bulk-load devices with it). */
+    org.springframework.jdbc.core.JdbcTemplate jdbc() {
+        return context.getBean(org.springframework.jdbc.core.JdbcTemplate.class);
+    }
+
+    /** One of the server's beans (tests). */
+    <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
     @Override
     public void close() {
-        context.close();
+        if (context.isActive()) {
+            context.close();
+        }
     }
 }

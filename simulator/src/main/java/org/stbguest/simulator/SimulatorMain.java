@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.List;
 
 /** Command line of the simulator: {@code demo} runs the whole loop on one machine. */
 public final class SimulatorMain {
@@ -14,6 +15,7 @@ public final class SimulatorMain {
     static final String USAGE = """
             Usage: java -jar simulator/target/simulator.jar demo [options]
                    java -jar simulator/target/simulator.jar ingest [--seconds S] [--threads T]
+                   java -jar simulator/target/simulator.jar checkin [--seconds S] [--devices N,N] [--connections C,C]
                    java -jar simulator/target/simulator.jar agent-install --guest IMG --agent-jar JAR [--image-mib M]
                                                                          [--xmx-mib X] [--rate BITS_PER_S]
 
@@ -24,6 +26,9 @@ public final class SimulatorMain {
 
             ingest measures device events and tickets into the real server (bench/ingest): phases of S seconds
             (default 15) with T client threads (default 4).
+
+            checkin measures check-ins answered by the real server (bench/checkin): for each fleet size (default
+            10000,100000) and each connection count (default 4,16,64), S seconds (default 15) after a warm-up.
 
             agent-install (bench/agent-install) has the real agent process (-Xmx X MiB, default 64) install the
             guest image IMG padded to M MiB (default 512) from the real server and distributor over multicast on
@@ -71,6 +76,40 @@ public final class SimulatorMain {
         }
     }
 
+    private static int checkIn(String[] args) {
+        int seconds = 15;
+        List<Integer> fleets = List.of(10_000, 100_000);
+        List<Integer> connections = List.of(4, 16, 64);
+        try {
+            for (int i = 1; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--seconds" -> seconds = Integer.parseInt(value(args, ++i, "--seconds"));
+                    case "--devices" -> fleets = ints(value(args, ++i, "--devices"));
+                    case "--connections" -> connections = ints(value(args, ++i, "--connections"));
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            if (seconds < 1 || seconds > 600 || fleets.stream().anyMatch(n -> n < 1 || n > 2_000_000)
+                    || connections.stream().anyMatch(c -> c < 1 || c > 256)) {
+                throw new IllegalArgumentException("--seconds must be 1..600, --devices 1..2000000 each, "
+                        + "--connections 1..256 each");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage() + "\n\n" + USAGE);
+            return 2;
+        }
+        try {
+            return CheckInBench.run(Duration.ofSeconds(seconds), fleets, connections);
+        } catch (Exception e) {
+            System.err.println("checkin failed: " + e);
+            return 1;
+        }
+    }
+
+    private static List<Integer> ints(String csv) {
+        return java.util.Arrays.stream(csv.split(",")).map(String::trim).map(Integer::parseInt).toList();
+    }
+
     private static int agentInstall(String[] args) {
         Path guest = null;
         Path agentJar = null;
@@ -115,6 +154,9 @@ public final class SimulatorMain {
         }
         if ("ingest".equals(args[0])) {
             return ingest(args);
+        }
+        if ("checkin".equals(args[0])) {
+            return checkIn(args);
         }
         if ("agent-install".equals(args[0])) {
             return agentInstall(args);

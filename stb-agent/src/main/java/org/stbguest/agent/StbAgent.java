@@ -221,7 +221,7 @@ public final class StbAgent implements AutoCloseable {
     private synchronized long checkInOnce() {
         long nextDelay;
         try {
-            DesiredState desired = client.checkIn(new CheckIn(metadata.keySet().version(), status()));
+            DesiredState desired = client.checkIn(new CheckIn(metadata.keySet().version(), status(), metadata.trust().lastSequences()));
             if (!outbox.pending().isEmpty()) {
                 outbox.flushSoon(); // the server is back: what it missed goes now
             }

@@ -183,6 +183,28 @@ public final class BoxTrust {
     }
 
     /**
+     * The last sequence number accepted on every activate and finalize stream from a current director key: what a
+     * box tells the server at check-in, so that the answer leaves out what the box already has. Announcements are
+     * left out (they come on the control group).
+     */
+    public synchronized Map<String, Long> lastSequences() {
+        Set<String> current = new java.util.HashSet<>();
+        keySet.director().byId().keySet().forEach(k -> current.add(k.hex()));
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (var en : sequences.entrySet()) {
+            int at = en.getKey().indexOf(SCOPE);
+            if (at < 0 || !current.contains(en.getKey().substring(0, at))) {
+                continue;
+            }
+            String stream = en.getKey().substring(at + SCOPE.length());
+            if (!stream.startsWith(Statement.Kind.ANNOUNCE + ":")) {
+                out.merge(stream, en.getValue(), Math::max);
+            }
+        }
+        return out;
+    }
+
+    /**
      * Announcement streams are one per transmission, so they would pile up for ever (and a stolen key could pile
      * them up at will): each director key keeps only its newest {@link #MAX_ANNOUNCE_STREAMS}. Forgetting an old
      * transmission's stream lets its announcements through again, which costs a box one early check-in: an

@@ -38,6 +38,7 @@ public class DeviceService implements DeviceTokenAuthenticator {
     private final int maxRoles;
     private final org.springframework.jdbc.core.simple.JdbcClient jdbc;
     private final org.springframework.jdbc.core.JdbcTemplate batch;
+    private final CheckInWriter writer;
 
     /** The most rows of one attribute file. */
     public static final int MAX_IMPORT_ROWS = 10_000;
@@ -48,7 +49,9 @@ public class DeviceService implements DeviceTokenAuthenticator {
 
     DeviceService(DeviceRepository devices, DeviceRoleStateRepository states, AuditLog audit, Clock clock,
                   org.stbguest.operator.StbProperties props, org.springframework.jdbc.core.simple.JdbcClient jdbc,
-                  org.springframework.jdbc.core.JdbcTemplate batch) {
+                  org.springframework.jdbc.core.JdbcTemplate batch,
+                  org.springframework.transaction.PlatformTransactionManager transactions) {
+        this.writer = new CheckInWriter(batch, transactions, props.limits().checkInWriteInterval());
         this.jdbc = jdbc;
         this.batch = batch;
         this.devices = devices;
@@ -112,6 +115,7 @@ public class DeviceService implements DeviceTokenAuthenticator {
     @Transactional
     public Enrollment enrollByFleet(String serial, String hardwareModel, String account, String region,
                                     List<String> tags) {
+        flushCheckIns(); // "never checked in" must count a check-in still queued for the batch write
         var existing = serial == null ? java.util.Optional.<DeviceEntity>empty() : devices.findBySerial(serial);
         if (existing.isEmpty()) {
             return enroll(serial, hardwareModel, account, region, tags, FLEET_ENROLMENT);
@@ -242,26 +246,41 @@ public class DeviceService implements DeviceTokenAuthenticator {
         return new ImportResult(updates.size(), updated);
     }
 
+    /**
+     * The device owning {@code token}, with the attributes a rollout's filter reads and the generation of the
+     * rollout material: one statement, outside any transaction (a check-in's only round trip to the database).
+     */
     @Override
-    @Transactional(readOnly = true)
     public Optional<DevicePrincipal> authenticate(String token) {
         if (token == null || token.isEmpty() || token.length() > 200) {
             return Optional.empty();
         }
-        return devices.findByTokenHash(hash(token)).map(d -> new DevicePrincipal(d.id(), d.hardwareModel()));
+        return batch.query("""
+                        select d.id, d.hardware_model, d.serial, d.region, d.tags, g.value
+                        from device d cross join config_generation g where d.token_hash = ?""",
+                (rs, n) -> {
+                    java.sql.Array tags = rs.getArray(5);
+                    List<String> tagList = tags == null ? List.of() : List.of((String[]) tags.getArray());
+                    return new DevicePrincipal(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                            rs.getString(4), tagList, rs.getLong(6));
+                }, hash(token)).stream().findFirst();
     }
 
     /**
      * Records what a device reports at check-in: at most {@code maxRolesPerCheckIn} roles, each named as an image
      * role is, each once.
      */
-    @Transactional
     public void recordCheckIn(UUID deviceId, CheckIn checkIn) {
         if (checkIn.roles().size() > maxRoles) {
             throw new ApiException.BadRequest("invalid-check-in", "a check-in may describe at most " + maxRoles
                     + " roles, this one has " + checkIn.roles().size());
         }
+        if (checkIn.statements().size() > CheckIn.MAX_STREAMS) {
+            throw new ApiException.BadRequest("invalid-check-in", "a check-in may name at most "
+                    + CheckIn.MAX_STREAMS + " statement streams");
+        }
         java.util.Set<String> seen = new java.util.HashSet<>();
+        List<CheckInWriter.RoleRow> rows = new java.util.ArrayList<>();
         for (RoleStatus r : checkIn.roles()) {
             if (!MODEL.matcher(r.role()).matches() || !seen.add(r.role())) {
                 throw new ApiException.BadRequest("invalid-check-in", "roles must match " + MODEL.pattern()
@@ -270,20 +289,31 @@ public class DeviceService implements DeviceTokenAuthenticator {
             if (r.slots().size() > 2) {
                 throw new ApiException.BadRequest("invalid-check-in", "a role has at most two slots");
             }
-        }
-        DeviceEntity d = devices.findById(deviceId)
-                .orElseThrow(() -> new ApiException.NotFound("device-not-found", "no device " + deviceId));
-        d.checkedIn(clock.instant());
-        for (RoleStatus r : checkIn.roles()) {
-            var key = new DeviceRoleState.Key(deviceId, r.role());
-            DeviceRoleState s = states.findById(key).orElseGet(() -> new DeviceRoleState(key));
             String active = r.activeDigest() == null ? null : r.activeDigest().hex();
             String other = r.slots().stream()
                     .filter(slot -> slot.digest() != null && slot.slot() != r.activeSlot())
                     .map(SlotStatus::digest).map(Digest::hex).findFirst().orElse(null);
-            s.update(active, other, clock.instant());
-            states.save(s);
+            rows.add(new CheckInWriter.RoleRow(r.role(), active, other));
         }
+        writer.queue(deviceId, new CheckInWriter.Pending(clock.instant(), rows));
+    }
+
+    /**
+     * Writes the check-in states queued so far (they are written in batches, every
+     * {@code stb.limits.check-in-write-interval}): called before anything that counts what boxes run or hold.
+     */
+    public void flushCheckIns() {
+        writer.flush();
+    }
+
+    /** Check-in states queued for the next batch write. */
+    public int queuedCheckIns() {
+        return writer.queued();
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stopWriting() {
+        writer.close();
     }
 
     /** How many boxes a rollout targets. */
@@ -317,12 +347,25 @@ public class DeviceService implements DeviceTokenAuthenticator {
         if (report.digest() == null || !MODEL.matcher(report.role()).matches()) {
             return;
         }
-        var key = new DeviceRoleState.Key(deviceId, report.role());
+        // upserts, not read-then-write: the batched check-in writer may insert the same row at the same moment
         switch (report.type()) {
-            case STAGED -> states.save(states.findById(key).orElseGet(() -> new DeviceRoleState(key)))
-                    .staged(report.digest().hex(), clock.instant());
-            case ACTIVATED, ROLLED_BACK -> states.save(states.findById(key).orElseGet(() -> new DeviceRoleState(key)))
-                    .activated(report.digest().hex(), clock.instant());
+            case STAGED -> jdbc.sql("""
+                            insert into device_role_state (device_id, role, active_digest, staged_digest, updated_at)
+                            values (:id, :role, null, :digest, :at)
+                            on conflict (device_id, role) do update
+                                set staged_digest = excluded.staged_digest, updated_at = excluded.updated_at
+                                where device_role_state.active_digest is distinct from excluded.staged_digest""")
+                    .param("id", deviceId).param("role", report.role()).param("digest", report.digest().hex())
+                    .param("at", java.sql.Timestamp.from(clock.instant())).update();
+            case ACTIVATED, ROLLED_BACK -> jdbc.sql("""
+                            insert into device_role_state (device_id, role, active_digest, staged_digest, updated_at)
+                            values (:id, :role, :digest, null, :at)
+                            on conflict (device_id, role) do update
+                                set staged_digest = device_role_state.active_digest,
+                                    active_digest = excluded.active_digest, updated_at = excluded.updated_at
+                                where device_role_state.active_digest is distinct from excluded.active_digest""")
+                    .param("id", deviceId).param("role", report.role()).param("digest", report.digest().hex())
+                    .param("at", java.sql.Timestamp.from(clock.instant())).update();
             case STAGE_FAILED, BOOT_FAILED, REFUSED, CRASHED -> {
                 // what the box runs and holds is unchanged
             }
@@ -349,6 +392,7 @@ public class DeviceService implements DeviceTokenAuthenticator {
     }
 
     private long countInState(String role, Digest digest, Target target, String condition) {
+        flushCheckIns();
         Target.Sql t = target.sql("d");
         return jdbc.sql("select count(*) from device_role_state s join device d on d.id = s.device_id "
                         + "where s.role = :role and " + condition + " and " + t.condition())
@@ -358,6 +402,7 @@ public class DeviceService implements DeviceTokenAuthenticator {
     /** How many devices run each image of a role (null key: none). */
     @Transactional(readOnly = true)
     public Map<String, Long> versionMix(String role) {
+        flushCheckIns();
         Map<String, Long> mix = new LinkedHashMap<>();
         for (Object[] row : states.versionMix(role)) {
             mix.put((String) row[0], (Long) row[1]);
@@ -367,6 +412,7 @@ public class DeviceService implements DeviceTokenAuthenticator {
 
     @Transactional(readOnly = true)
     public Optional<DeviceView> find(UUID id) {
+        flushCheckIns();
         return devices.findById(id).map(this::view);
     }
 
@@ -383,6 +429,7 @@ public class DeviceService implements DeviceTokenAuthenticator {
 
     @Transactional(readOnly = true)
     public List<DeviceView> list() {
+        flushCheckIns();
         return devices.findAll().stream().map(this::view).toList();
     }
 

@@ -18,13 +18,12 @@ import org.stbguest.device.api.DeviceApi;
 import org.stbguest.device.api.DeviceReport;
 import org.stbguest.image.Digest;
 import org.stbguest.image.Manifest;
-import org.stbguest.operator.trust.DirectorService;
-import org.stbguest.operator.trust.KeySetService;
 import org.stbguest.operator.StbProperties;
 import org.stbguest.operator.device.DeviceService;
 import org.stbguest.operator.image.ImageService;
-import org.stbguest.operator.rollout.RolloutService;
 import org.stbguest.operator.security.DevicePrincipal;
+import org.stbguest.operator.security.DeviceRateLimiter;
+import org.stbguest.operator.web.ApiException;
 import org.stbguest.operator.telemetry.TelemetryService;
 
 /**
@@ -35,19 +34,30 @@ import org.stbguest.operator.telemetry.TelemetryService;
 class DeviceApiController {
 
     private final DeviceService devices;
-    private final RolloutService rollouts;
     private final TelemetryService telemetry;
     private final ImageService images;
-    private final KeySetService keySets;
-    private final DirectorService director;
     private final StbProperties props;
+    private final CheckInAnswers answers;
+    private final DeviceRateLimiter checkInLimiter;
+    private final io.micrometer.core.instrument.Counter answered;
+    private final io.micrometer.core.instrument.Counter limited;
+    private final io.micrometer.core.instrument.Timer answerTime;
 
-    DeviceApiController(DeviceService devices, RolloutService rollouts, TelemetryService telemetry, ImageService images,
-                        KeySetService keySets, DirectorService director, StbProperties props) {
-        this.keySets = keySets;
-        this.director = director;
+    DeviceApiController(DeviceService devices, TelemetryService telemetry, ImageService images,
+                        CheckInAnswers answers, StbProperties props, java.time.Clock clock,
+                        io.micrometer.core.instrument.MeterRegistry meters) {
+        this.answered = meters.counter("stb.checkins", "outcome", "answered");
+        this.limited = meters.counter("stb.checkins", "outcome", "rate_limited");
+        this.answerTime = io.micrometer.core.instrument.Timer.builder("stb.checkin.answer")
+                .description("time to record a check-in and make its answer, HTTP aside").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("stb.checkin.cache.loads", answers,
+                CheckInAnswers::rebuilds).description("times the rollout material was read for check-ins")
+                .register(meters);
+        io.micrometer.core.instrument.Gauge.builder("stb.checkin.queued", devices, DeviceService::queuedCheckIns)
+                .description("check-in states waiting for the next batch write").register(meters);
+        this.answers = answers;
+        this.checkInLimiter = new DeviceRateLimiter(props.limits().checkInsPerMinute(), clock);
         this.devices = devices;
-        this.rollouts = rollouts;
         this.telemetry = telemetry;
         this.images = images;
         this.props = props;
@@ -55,10 +65,17 @@ class DeviceApiController {
 
     @PostMapping(DeviceApi.CHECK_IN)
     DesiredState checkIn(@AuthenticationPrincipal DevicePrincipal device, @RequestBody CheckIn checkIn) {
+        if (!checkInLimiter.tryAcquire(device.deviceId())) {
+            limited.increment();
+            throw new ApiException.TooManyRequests("check-in-rate-exceeded", "this device checks in more often than "
+                    + props.limits().checkInsPerMinute() + " times a minute");
+        }
+        long started = System.nanoTime();
         devices.recordCheckIn(device.deviceId(), checkIn);
-        var directives = rollouts.directivesFor(device);
-        return new DesiredState(keySets.after(checkIn.keySetVersion()), director.latest(directives.statementStreams()),
-                directives.roles(), props.checkInInterval().toMillis());
+        DesiredState answer = answers.answer(device, checkIn);
+        answerTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        answered.increment();
+        return answer;
     }
 
     /**

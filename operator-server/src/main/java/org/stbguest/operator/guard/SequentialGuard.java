@@ -57,8 +57,14 @@ public class SequentialGuard {
     private final StbProperties.Guard config;
     private final Clock clock;
 
+    private final org.stbguest.operator.db.Leadership leadership;
+    private final io.micrometer.core.instrument.MeterRegistry meters;
+
     SequentialGuard(RolloutService rollouts, TelemetryService telemetry, DeviceService devices, JdbcClient jdbc,
-                    StbProperties props, Clock clock) {
+                    StbProperties props, Clock clock, org.stbguest.operator.db.Leadership leadership,
+                    io.micrometer.core.instrument.MeterRegistry meters) {
+        this.meters = meters;
+        this.leadership = leadership;
         this.rollouts = rollouts;
         this.telemetry = telemetry;
         this.devices = devices;
@@ -69,6 +75,9 @@ public class SequentialGuard {
 
     @Scheduled(fixedDelayString = "${stb.guard.interval:60s}")
     void evaluateAll() {
+        if (!leadership.isLeader()) {
+            return; // another instance evaluates
+        }
         for (GuardCandidate c : rollouts.guardCandidates()) {
             try {
                 evaluate(c);
@@ -138,6 +147,7 @@ public class SequentialGuard {
                 .param("d", decision.name()).update();
         log.debug("event=guard_evaluated rollout={} signal={} new={} old={} events_new={} events_old={} p0={} sprt={} "
                 + "cusum={}", c.rolloutId(), signal, boxesNew, boxesOld, s.eventsNew, s.eventsOld, p0, s.sprt, s.cusum);
+        meters.counter("stb.guard.evaluations", "signal", signal.name(), "decision", decision.name()).increment();
         if (decision != CohortComplaintTest.Decision.HALT) {
             return null;
         }

@@ -293,38 +293,38 @@ public class RolloutService {
         return out;
     }
 
-    /**
-     * What a box should stage for each role, given the latest rollout of that role that targets it (a box outside a
-     * rollout's filter keeps what the rollout before told it), and its statement streams.
-     */
+    /** What a box should stage per role and the statement streams that concern it (read afresh; tests). */
     @Transactional(readOnly = true)
     public DeviceDirectives directivesFor(DevicePrincipal device) {
-        List<RoleDirective> out = new ArrayList<>();
-        List<String> streams = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
+        return directiveTable().directivesFor(device, (role, digest) -> false);
+    }
+
+    /**
+     * Every non-draft rollout as check-ins read it, newest first, with its images and live transmission: read once
+     * per change of the rollout material (the check-in cache holds it), never per check-in.
+     */
+    @Transactional(readOnly = true)
+    public DirectiveTable directiveTable() {
+        java.util.Map<Long, ImageView> views = new java.util.HashMap<>();
+        List<DirectiveTable.Entry> entries = new ArrayList<>();
+        java.util.Map<String, Set<String>> covered = new java.util.HashMap<>();
         for (RolloutEntity r : rollouts.findByStateNotOrderByIdDesc(RolloutState.DRAFT)) {
-            if (seen.contains(r.role())) {
-                continue;
+            ImageView image = views.computeIfAbsent(r.imageId(), images::get);
+            Set<String> models = covered.computeIfAbsent(r.role(), k -> new HashSet<>());
+            if (models.containsAll(image.hardwareModels())) {
+                continue; // no box can reach it: newer unfiltered rollouts of the role cover all its models
             }
-            ImageView image = images.get(r.imageId());
-            if (!image.hardwareModels().contains(device.hardwareModel())
-                    || !r.filter().isEmpty() && !devices.isTarget(device.deviceId(), target(r, image))) {
-                continue;
+            if (r.filter().isEmpty()) {
+                models.addAll(image.hardwareModels());
             }
-            seen.add(r.role());
-            streams.add(new Statement.Activate(r.role(), image.rootDigest()).sequenceKey());
-            streams.add(new Statement.Finalize(r.role(), 0).sequenceKey());
-            RoleDirective d = switch (r.state()) {
-                case STAGING, ACTIVATING, COMPLETED, FINALIZED ->
-                        image.state() == ImageState.REVOKED ? null : new RoleDirective(r.role(), offer(r, image));
-                case ROLLED_BACK -> rollbackDirective(r, device);
-                case DRAFT, ABORTED -> null;
-            };
-            if (d != null) {
-                out.add(d);
-            }
+            ImageView previous = r.state() == RolloutState.ROLLED_BACK && r.previousImageId() != null
+                    ? views.computeIfAbsent(r.previousImageId(), images::get) : null;
+            var transmission = LIVE.contains(r.state()) || r.state() == RolloutState.FINALIZED
+                    ? transmissions.liveFor(r.id()).orElse(null) : null;
+            entries.add(new DirectiveTable.Entry(r.role(), r.state(), image, previous,
+                    r.filter().isEmpty() ? null : target(r, image), transmission));
         }
-        return new DeviceDirectives(out, streams);
+        return DirectiveTable.of(entries);
     }
 
     @Transactional(readOnly = true)
@@ -335,22 +335,6 @@ public class RolloutService {
     @Transactional(readOnly = true)
     public List<RolloutView> list() {
         return rollouts.findAllByOrderByIdDesc().stream().map(this::view).toList();
-    }
-
-    private RoleDirective rollbackDirective(RolloutEntity r, DevicePrincipal device) {
-        if (r.previousImageId() == null) {
-            return null;
-        }
-        ImageView previous = images.get(r.previousImageId());
-        if (!previous.hardwareModels().contains(device.hardwareModel())) {
-            return null;
-        }
-        // a box that holds the previous image switches to it; one that does not fetches it by unicast
-        return new RoleDirective(r.role(), new ImageOffer(previous.signedManifest(), null));
-    }
-
-    private ImageOffer offer(RolloutEntity r, ImageView image) {
-        return new ImageOffer(image.signedManifest(), transmissions.liveFor(r.id()).orElse(null));
     }
 
     private RolloutEntity entity(long id) {

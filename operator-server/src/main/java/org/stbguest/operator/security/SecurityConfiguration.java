@@ -110,6 +110,8 @@ class SecurityConfiguration {
                         .requestMatchers("/api/distributor/**").hasRole("DISTRIBUTOR")
                         .requestMatchers(HttpMethod.POST, "/api/tickets").hasAnyRole("CALLCENTER", "OPERATOR")
                         .requestMatchers("/api/**", "/actuator/**").hasRole("OPERATOR")
+                        .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**")
+                        .hasRole("OPERATOR")
                         .anyRequest().denyAll())
                 .httpBasic(b -> b.authenticationEntryPoint(new ProblemEntryPoint("Basic realm=\"stb\"")))
                 .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Basic realm=\"stb\""))

@@ -56,12 +56,15 @@ public class TelemetryService {
 
     private final org.springframework.jdbc.core.simple.JdbcClient jdbc;
     private final org.stbguest.operator.StbProperties.Limits limits;
-    private final ReportRateLimiter reportRate;
+    private final org.stbguest.operator.security.DeviceRateLimiter reportRate;
     private final org.springframework.jdbc.core.JdbcTemplate batch;
+    private final io.micrometer.core.instrument.MeterRegistry meters;
 
     TelemetryService(DeviceEventRepository events, TicketRepository tickets, DeviceService devices, AuditLog audit,
                      Clock clock, org.springframework.jdbc.core.simple.JdbcClient jdbc,
-                     org.springframework.jdbc.core.JdbcTemplate batch, org.stbguest.operator.StbProperties props) {
+                     org.springframework.jdbc.core.JdbcTemplate batch, org.stbguest.operator.StbProperties props,
+                     io.micrometer.core.instrument.MeterRegistry meters) {
+        this.meters = meters;
         this.batch = batch;
         this.events = events;
         this.tickets = tickets;
@@ -70,7 +73,7 @@ public class TelemetryService {
         this.clock = clock;
         this.jdbc = jdbc;
         this.limits = props.limits();
-        this.reportRate = new ReportRateLimiter(limits.reportsPerMinute(), clock);
+        this.reportRate = new org.stbguest.operator.security.DeviceRateLimiter(limits.reportsPerMinute(), clock);
     }
 
     /** The most reports one batch may carry. */
@@ -109,6 +112,9 @@ public class TelemetryService {
         }
         batch.batchUpdate("insert into device_event (device_id, type, role, digest, slot, detail, occurred_at) "
                 + "values (?, ?, ?, ?, ?, ?, ?)", rows);
+        for (DeviceReport r : reports) {
+            meters.counter("stb.reports", "type", r.type().name()).increment();
+        }
         return reports.size();
     }
 
@@ -169,6 +175,7 @@ public class TelemetryService {
         }
         audit.record(actor, "ticket.create", device.map(d -> "device/" + d.id()).orElse("unmatched/" + subject),
                 "category=" + req.category() + (req.externalId() == null ? "" : " external_id=" + req.externalId()));
+        meters.counter("stb.tickets", "source", "json", "matched", Boolean.toString(matched)).increment();
         return new TicketResult(inserted.get(), false, matched);
     }
 
@@ -317,6 +324,8 @@ public class TelemetryService {
         int duplicates = requests.size() - stored;
         audit.record(actor, "ticket.import", "tickets", "rows=" + requests.size() + " stored=" + stored
                 + " duplicates=" + duplicates + " unmatched=" + unmatched);
+        meters.counter("stb.tickets", "source", "csv", "matched", "true").increment(stored - unmatched);
+        meters.counter("stb.tickets", "source", "csv", "matched", "false").increment(unmatched);
         return new CsvResult(requests.size(), stored, duplicates, unmatched);
     }
 
@@ -413,6 +422,7 @@ public class TelemetryService {
     @Transactional(readOnly = true)
     public NewTickets ticketsAfter(long afterId, String role, Digest newImage, Digest oldImage,
                                    org.stbguest.operator.device.Target target) {
+        devices.flushCheckIns();
         long last = jdbc.sql("select coalesce(max(id), :after) from ticket where id > :after")
                 .param("after", afterId).query(Long.class).single();
         if (last == afterId) {
@@ -445,6 +455,7 @@ public class TelemetryService {
      */
     @Transactional(readOnly = true)
     public long[] activatedAndBack(String role, Digest image, Digest previous) {
+        devices.flushCheckIns();
         return jdbc.sql("""
                         select count(distinct e.device_id),
                                count(distinct e.device_id) filter (where s.active_digest = :previous)

@@ -8,7 +8,6 @@ import java.util.Collection;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.stbguest.device.api.DeviceApiJson;
@@ -109,11 +108,24 @@ public class DirectorService {
         return statements.latestOf(streams).stream().map(DirectorService::signed).toList();
     }
 
+    /** A statement with its stream and sequence number. */
+    public record Sequenced(String stream, long sequence, SignedStatement signed) {
+    }
+
+    /** The newest statement of each of {@code streams}, with sequence numbers. */
+    @Transactional(readOnly = true)
+    public List<Sequenced> latestSequenced(Collection<String> streams) {
+        if (streams.isEmpty()) {
+            return List.of();
+        }
+        return statements.latestOf(streams).stream()
+                .map(e -> new Sequenced(e.stream(), e.sequence(), signed(e))).toList();
+    }
+
     /**
      * Re-signs, with new sequence numbers, the newest activate and finalize statements that have used up half their
      * validity.
      */
-    @Scheduled(fixedDelayString = "${stb.rollout-tick:2s}")
     @Transactional
     public void renewExpiring() {
         Instant now = clock.instant();

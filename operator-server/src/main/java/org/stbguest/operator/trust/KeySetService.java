@@ -74,6 +74,17 @@ public class KeySetService {
         return keySets.findByVersionGreaterThanOrderByVersion(version).stream().map(KeySetService::signed).toList();
     }
 
+    /** A stored key set with its version. */
+    public record Versioned(long version, SignedKeySet signed) {
+    }
+
+    /** The whole stored chain with versions, oldest first (read only: the first key set exists already). */
+    @Transactional(readOnly = true)
+    public List<Versioned> versionedChain() {
+        return keySets.findByVersionGreaterThanOrderByVersion(0).stream()
+                .map(e -> new Versioned(e.version(), signed(e))).toList();
+    }
+
     /** The whole chain from v1. */
     @Transactional
     public List<SignedKeySet> chain() {

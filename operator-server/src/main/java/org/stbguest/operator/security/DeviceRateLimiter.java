@@ -1,30 +1,30 @@
-package org.stbguest.operator.telemetry;
+package org.stbguest.operator.security;
 
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A token bucket per device: {@code perMinute} reports a minute, refilled continuously, with a burst of the same
+ * A token bucket per device: {@code perMinute} requests a minute (reports, check-ins), refilled continuously, with a burst of the same
  * size. Keyed by the authenticated device, never by address (boxes share NAT addresses), so the map holds at most
  * one small entry per enrolled device.
  */
-final class ReportRateLimiter {
+public final class DeviceRateLimiter {
 
     private final double perMinute;
     private final Clock clock;
     private final ConcurrentHashMap<UUID, double[]> buckets = new ConcurrentHashMap<>();
 
-    ReportRateLimiter(int perMinute, Clock clock) {
+    public DeviceRateLimiter(int perMinute, Clock clock) {
         if (perMinute < 1) {
-            throw new IllegalArgumentException("reports per minute must be >= 1");
+            throw new IllegalArgumentException("requests per minute must be >= 1");
         }
         this.perMinute = perMinute;
         this.clock = clock;
     }
 
     /** Takes one token for {@code device}; false when its bucket is empty. */
-    boolean tryAcquire(UUID device) {
+    public boolean tryAcquire(UUID device) {
         long now = clock.millis();
         boolean[] ok = new boolean[1];
         buckets.compute(device, (k, b) -> {

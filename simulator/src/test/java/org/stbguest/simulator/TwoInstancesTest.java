@@ -1,0 +1,163 @@
+package org.stbguest.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.stbguest.device.api.DesiredState;
+import org.stbguest.device.api.DeviceApiJson;
+import org.stbguest.device.api.Enrollment;
+import org.stbguest.image.trust.Statement;
+import org.stbguest.image.trust.StatementCodec;
+import org.stbguest.operator.db.Leadership;
+
+/**
+ * Two operator server instances on one PostgreSQL, as behind a load balancer: a change made through one reaches
+ * the next check-in at the other (each answers from its own cache); the periodic work (waves, the guard) runs on one
+ * instance only, so each action happens once; and when that instance stops, the other takes the work over and a
+ * rollout started through the stopped one goes on.
+ */
+class TwoInstancesTest {
+
+    private static final String ROLE = "entertainment";
+
+    @Test
+    void periodicWorkRunsOnceAndGoesOnWhenItsInstanceStops(@TempDir Path dir) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg"))
+                .setCleanDataDirectory(true).start()) {
+            Map<String, Object> shared = new HashMap<>(Map.of(
+                    "spring.datasource.url", pg.getJdbcUrl("postgres", "postgres"),
+                    "spring.datasource.username", "postgres",
+                    // the instances share the signing keys and the chunk store, as they would a volume
+                    "stb.keys.passphrase", "two-instances-test",
+                    "stb.rollout-tick", "200ms",
+                    "stb.guard.interval", "300ms",
+                    "stb.check-in-interval", "60s"));
+            List<EmbeddedServer> servers = new ArrayList<>();
+            servers.add(new EmbeddedServer(dir.resolve("data"), dir.resolve("a.log"), shared));
+            servers.add(new EmbeddedServer(dir.resolve("data"), dir.resolve("b.log"), shared));
+            try {
+                EmbeddedServer a = servers.get(0);
+                EmbeddedServer b = servers.get(1);
+                OperatorApi opsA = new OperatorApi(http, a.uri, "admin", a.adminPassword);
+                OperatorApi opsB = new OperatorApi(http, b.uri, "admin", b.adminPassword);
+                Random random = new Random(3);
+                byte[] bytes = new byte[300_000];
+                random.nextBytes(bytes);
+                var v1 = opsA.upload(bytes, ROLE, 1, 1, List.of(DemoScenario.MODEL));
+                opsA.release(v1.id());
+                random.nextBytes(bytes);
+                var v2 = opsA.upload(bytes, ROLE, 2, 1, List.of(DemoScenario.MODEL));
+                opsA.release(v2.id());
+                List<Enrollment> boxes = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    boxes.add(opsB.enroll("TWO-" + i, DemoScenario.MODEL));
+                }
+                assertThat(checkIn(http, b, boxes.get(0), v1.rootDigest(), null).roles()).isEmpty();
+
+                // created and started through A: the next check-in at B is offered v2
+                var rollout = opsA.createRollout(v2.id(), 1_000_000, List.of(
+                        Map.of("count", 2, "minSoak", "PT2S"), Map.of("share", 1.0)));
+                opsA.startRollout(rollout.id());
+                assertThat(checkIn(http, b, boxes.get(0), v1.rootDigest(), null).roles()).hasSize(1);
+
+                // every box stages v2: the wave starts once, whichever instance leads
+                for (Enrollment box : boxes) {
+                    checkIn(http, box.serial().endsWith("0") ? a : b, box, v1.rootDigest(), v2.rootDigest());
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> "ACTIVATING".equals(opsB.rollout(rollout.id()).state()));
+                assertThat(activations(http, a, boxes.get(1), v1.rootDigest(), v2.rootDigest()))
+                        .as("the wave's statement reaches check-ins at A").containsExactly(v2.rootDigest());
+                assertThat(activations(http, b, boxes.get(1), v1.rootDigest(), v2.rootDigest()))
+                        .as("and at B").containsExactly(v2.rootDigest());
+
+                // the guard evaluates while both instances run: one evaluation per interval, not two
+                JdbcTemplate jdbc = a.jdbc();
+                await().atMost(Duration.ofSeconds(30)).until(() -> evaluations(jdbc, rollout.id()).size() >= 12);
+                List<Timestamp> at = evaluations(jdbc, rollout.id());
+                for (int i = 1; i < at.size(); i++) {
+                    assertThat(at.get(i).getTime() - at.get(i - 1).getTime())
+                            .as("evaluations %d and %d come one interval apart, from one instance", i - 1, i)
+                            .isGreaterThanOrEqualTo(250);
+                }
+                assertThat(activationStatements(jdbc)).as("the wave's activation was signed once").isEqualTo(1);
+
+                // stop the instance that leads; the other takes over and moves the rollout on
+                EmbeddedServer leader = leads(a) ? a : b;
+                EmbeddedServer other = leader == a ? b : a;
+                assertThat(leads(other)).isFalse();
+                leader.close();
+                servers.remove(leader);
+                OperatorApi ops = new OperatorApi(http, other.uri, "admin", other.adminPassword);
+                JdbcTemplate otherJdbc = other.jdbc();
+                for (Enrollment box : boxes) { // every box runs v2 now: the first wave has succeeded
+                    checkIn(http, other, box, v2.rootDigest(), v1.rootDigest());
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> ops.rollout(rollout.id()).wave() == 1
+                        || "COMPLETED".equals(ops.rollout(rollout.id()).state()));
+                assertThat(leads(other)).as("the remaining instance took the work over").isTrue();
+                assertThat(activationStatements(otherJdbc)).as("the second wave was signed once").isEqualTo(2);
+
+                ops.rollBack(rollout.id());
+                assertThat(activations(http, other, boxes.get(2), v2.rootDigest(), v1.rootDigest()))
+                        .as("the rollback reaches the next check-in").containsExactly(v1.rootDigest());
+            } finally {
+                for (EmbeddedServer s : servers) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    private static boolean leads(EmbeddedServer s) {
+        return s.bean(Leadership.class).holdsLease();
+    }
+
+    private static List<Timestamp> evaluations(JdbcTemplate jdbc, long rollout) {
+        return jdbc.queryForList("select evaluated_at from guard_evaluation where rollout_id = ? and signal = "
+                + "'COMPLAINTS' order by id", Timestamp.class, rollout);
+    }
+
+    private static long activationStatements(JdbcTemplate jdbc) {
+        Long n = jdbc.queryForObject("select count(*) from statement where kind = 'ACTIVATE'", Long.class);
+        return n == null ? 0 : n;
+    }
+
+    private static List<String> activations(HttpClient http, EmbeddedServer s, Enrollment box, String active,
+                                            String other) throws Exception {
+        return checkIn(http, s, box, active, other).statements().stream()
+                .map(st -> StatementCodec.decode(st.bytes()).statement())
+                .filter(st -> st instanceof Statement.Activate).map(st -> ((Statement.Activate) st).image().hex())
+                .toList();
+    }
+
+    private static DesiredState checkIn(HttpClient http, EmbeddedServer s, Enrollment box, String active,
+                                        String other) throws Exception {
+        String slots = "{\"slot\":\"A\",\"digest\":\"" + active + "\",\"version\":1,\"securityVersion\":1,"
+                + "\"successful\":true}" + (other == null ? "" : ",{\"slot\":\"B\",\"digest\":\"" + other
+                + "\",\"version\":2,\"securityVersion\":1,\"successful\":true}");
+        String body = "{\"keySetVersion\":1,\"roles\":[{\"role\":\"" + ROLE + "\",\"activeSlot\":\"A\","
+                + "\"activeDigest\":\"" + active + "\",\"slots\":[" + slots + "]}]}";
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(s.uri + "api/device/check-in"))
+                .header("Authorization", "Bearer " + box.token()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return DeviceApiJson.mapper().readValue(r.body(), DesiredState.class);
+    }
+}
