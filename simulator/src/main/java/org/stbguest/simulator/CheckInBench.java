@@ -161,12 +161,18 @@ final class CheckInBench {
             futures.add(pool.submit(() -> {
                 long[] micros = new long[1 << 16];
                 int n = 0;
-                try (java.net.Socket socket = new java.net.Socket(server.getHost(), server.getPort())) {
-                    socket.setTcpNoDelay(true);
-                    socket.setSoTimeout(30_000);
-                    var out = new java.io.BufferedOutputStream(socket.getOutputStream(), 4096);
-                    var in = new java.io.BufferedInputStream(socket.getInputStream(), 16384);
+                java.net.Socket socket = null;
+                try {
+                    java.io.OutputStream out = null;
+                    java.io.InputStream in = null;
                     while (System.nanoTime() < end && n < 50_000_000) {
+                        if (socket == null) { // Tomcat closes a connection after 100 requests: open the next
+                            socket = new java.net.Socket(server.getHost(), server.getPort());
+                            socket.setTcpNoDelay(true);
+                            socket.setSoTimeout(30_000);
+                            out = new java.io.BufferedOutputStream(socket.getOutputStream(), 4096);
+                            in = new java.io.BufferedInputStream(socket.getInputStream(), 16384);
+                        }
                         long device = next.getAndIncrement() % devices;
                         long s = System.nanoTime();
                         out.write(head);
@@ -175,6 +181,11 @@ final class CheckInBench {
                         out.flush();
                         int status = readResponse(in);
                         long took = (System.nanoTime() - s) / 1000;
+                        if (status < 0) { // the server said it closes the connection after this answer
+                            socket.close();
+                            socket = null;
+                            status = -status;
+                        }
                         if (status != 200) {
                             errors.incrementAndGet();
                             continue;
@@ -183,6 +194,10 @@ final class CheckInBench {
                             micros = Arrays.copyOf(micros, n * 2);
                         }
                         micros[n++] = took;
+                    }
+                } finally {
+                    if (socket != null) {
+                        socket.close();
                     }
                 }
                 return Arrays.copyOf(micros, n);
@@ -203,12 +218,13 @@ final class CheckInBench {
                 errors.get(), answerBytes == null ? 0 : answerBytes);
     }
 
-    /** Reads one HTTP/1.1 response (headers, then a Content-Length or chunked body); returns its status. */
+    /** Reads one HTTP/1.1 response (headers, then a Content-Length or chunked body): its status, negated when the server closes the connection after it. */
     private static int readResponse(java.io.InputStream in) throws java.io.IOException {
         String statusLine = line(in);
         int status = Integer.parseInt(statusLine.substring(9, 12));
         long length = -1;
         boolean chunked = false;
+        boolean close = false;
         for (String h = line(in); !h.isEmpty(); h = line(in)) {
             int colon = h.indexOf(':');
             String name = h.substring(0, colon).trim();
@@ -216,6 +232,8 @@ final class CheckInBench {
                 length = Long.parseLong(h.substring(colon + 1).trim());
             } else if (name.equalsIgnoreCase("Transfer-Encoding") && h.toLowerCase().contains("chunked")) {
                 chunked = true;
+            } else if (name.equalsIgnoreCase("Connection") && h.toLowerCase().contains("close")) {
+                close = true;
             }
         }
         if (chunked) {
@@ -227,7 +245,7 @@ final class CheckInBench {
         } else if (length > 0) {
             in.skipNBytes(length);
         }
-        return status;
+        return close ? -status : status;
     }
 
     private static String line(java.io.InputStream in) throws java.io.IOException {
