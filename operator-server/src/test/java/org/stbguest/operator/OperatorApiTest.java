@@ -1,6 +1,7 @@
 package org.stbguest.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.URI;
@@ -11,14 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.stbguest.device.api.DeviceApiJson;
@@ -44,6 +48,9 @@ class OperatorApiTest {
         r.add("stb.security.accounts.cc.password", () -> "cc-secret");
         r.add("stb.security.accounts.cc.roles", () -> "CALLCENTER");
     }
+
+    @Autowired
+    JdbcClient jdbc;
 
     @Value("${local.server.port}")
     int port;
@@ -124,6 +131,13 @@ class OperatorApiTest {
         post("/api/devices", "{\"serial\":\"SN-AUDIT\",\"hardwareModel\":\"stb-x1\"}", basic("ops", "ops-secret"));
         String audit = get("/api/audit", basic("ops", "ops-secret")).body();
         assertThat(audit).contains("\"actor\":\"ops\"", "\"action\":\"device.enroll\"");
+        // append-only in the database itself: not even the server's own database user can rewrite or remove a row
+        for (String sql : List.of("update audit_event set actor = 'someone-else'", "delete from audit_event",
+                "truncate audit_event")) {
+            assertThatThrownBy(() -> jdbc.sql(sql).update()).as(sql).rootCause()
+                    .hasMessageContaining("the audit log is append-only");
+        }
+        assertThat(get("/api/audit", basic("ops", "ops-secret")).body()).contains("\"actor\":\"ops\"");
     }
 
     @Test

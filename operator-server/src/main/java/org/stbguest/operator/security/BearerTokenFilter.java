@@ -36,7 +36,17 @@ final class BearerTokenFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String header = request.getHeader("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            Optional<?> principal = authenticator.apply(header.substring(7).trim());
+            Optional<?> principal;
+            try {
+                principal = authenticator.apply(header.substring(7).trim());
+            } catch (org.springframework.dao.DataAccessException e) {
+                // the database is down or restarting: the box retries, and it is told so, not that its token is bad
+                response.setHeader("Retry-After", "5");
+                org.stbguest.operator.web.ProblemResponses.write(response,
+                        org.springframework.http.HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
+                        "the database cannot be reached; retry shortly");
+                return;
+            }
             principal.ifPresent(p -> {
                 var auth = new UsernamePasswordAuthenticationToken(p, null, List.of(new SimpleGrantedAuthority(authority)));
                 SecurityContextHolder.getContext().setAuthentication(auth);

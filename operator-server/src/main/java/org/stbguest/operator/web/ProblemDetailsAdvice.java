@@ -59,6 +59,17 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.BAD_REQUEST, "invalid-request", "parameter " + e.getName() + " is invalid");
     }
 
+    /** The database is down or restarting: 503 with Retry-After, so clients retry rather than give up. */
+    @ExceptionHandler({org.springframework.dao.DataAccessResourceFailureException.class,
+            org.springframework.transaction.CannotCreateTransactionException.class,
+            org.springframework.dao.TransientDataAccessResourceException.class})
+    ResponseEntity<ProblemDetail> databaseDown(Exception e) {
+        log.warn("event=database_unavailable error={}", e.toString());
+        ResponseEntity<ProblemDetail> r = problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
+                "the database cannot be reached; retry shortly");
+        return ResponseEntity.status(r.getStatusCode()).header("Retry-After", "5").body(r.getBody());
+    }
+
     @ExceptionHandler(org.springframework.dao.OptimisticLockingFailureException.class)
     ResponseEntity<ProblemDetail> concurrent(org.springframework.dao.OptimisticLockingFailureException e) {
         return problem(HttpStatus.CONFLICT, "concurrent-update", "the resource changed while the request was "
