@@ -272,7 +272,13 @@ class AgentProcessTest {
         // left alone, it carries out the last order
         var last = images.get(target);
         Process p = start(config, log);
-        await().atMost(Duration.ofSeconds(60)).until(() -> last.digest().equals(lab.reportedActive()));
+        // committed, not only on trial (a box reports the slot it runs while the trial lasts)
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            SlotPair now = pair(dir);
+            return last.digest().equals(lab.reportedActive()) && now != null
+                    && last.digest().equals(now.activeDigest().orElse(null))
+                    && now.slot(now.active().orElseThrow()).successful();
+        });
         SlotPair pair = pair(dir);
         assertThat(pair.activeDigest()).contains(last.digest());
         assertThat(pair.slot(pair.active().orElseThrow()).successful()).isTrue();
