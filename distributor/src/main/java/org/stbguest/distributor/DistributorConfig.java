@@ -9,7 +9,8 @@ import java.time.Duration;
 import org.stbguest.multicast.MulticastSettings;
 
 /**
- * The headend distributor's configuration.
+ * The headend distributor's configuration. It authenticates with a service API token (role {@code DISTRIBUTOR}; then
+ * {@code user} is null and {@code password} holds the token) or, for older set-ups, an account's password.
  *
  * @param pollInterval how often the server is asked for live transmissions (and whether current ones still are)
  * @param maxCycles    carousel cycles at most per transmission
@@ -25,9 +26,17 @@ public record DistributorConfig(URI server, String user, String password, Multic
     public static final int DEFAULT_CONTROL_PORT = 41999;
 
     public DistributorConfig {
-        if (server == null || user == null || password == null) {
-            throw new IllegalArgumentException("server, user and password are required");
+        if (server == null || password == null || password.isBlank()) {
+            throw new IllegalArgumentException("a server and a token (or a user and password) are required");
         }
+    }
+
+    /** Authenticated by a service API token rather than an account's password. */
+    public static DistributorConfig withToken(URI server, String token, MulticastSettings multicast,
+                                              String controlGroup, int controlPort, Path workDir,
+                                              Duration pollInterval, int maxCycles, Duration maxDuration) {
+        return new DistributorConfig(server, null, token, multicast, controlGroup, controlPort, workDir, pollInterval,
+                maxCycles, maxDuration);
     }
 
     Inet4Address controlAddress() throws UnknownHostException {
@@ -36,7 +45,7 @@ public record DistributorConfig(URI server, String user, String password, Multic
 
     @Override
     public String toString() {
-        return "DistributorConfig[server=" + server + ", user=" + user + ", interface=" + multicast.interfaceName()
-                + ", control=" + controlGroup + ":" + controlPort + ", password=***]";
+        return "DistributorConfig[server=" + server + (user == null ? "" : ", user=" + user) + ", interface=" + multicast.interfaceName()
+                + ", control=" + controlGroup + ":" + controlPort + (user == null ? ", token=***]" : ", password=***]");
     }
 }

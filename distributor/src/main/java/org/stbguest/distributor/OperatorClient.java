@@ -24,11 +24,12 @@ public final class OperatorClient {
     private final URI server;
     private final String authorization;
 
-    public OperatorClient(HttpClient http, URI server, String user, String password) {
+    /** With an API token ({@code user} null: {@code secret} is the token) or an account's password. */
+    public OperatorClient(HttpClient http, URI server, String user, String secret) {
         this.http = http;
         this.server = server;
-        this.authorization = "Basic " + Base64.getEncoder()
-                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        this.authorization = user == null ? "Bearer " + secret : "Basic " + Base64.getEncoder()
+                .encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8));
     }
 
     public List<TransmissionJob> liveJobs() throws IOException, InterruptedException {

@@ -7,7 +7,7 @@ package org.stbguest.operator;
 public class DomainException extends RuntimeException {
 
     /** What kind of refusal: the web layer's only clue to the status. */
-    public enum Kind { INVALID, NOT_FOUND, CONFLICT }
+    public enum Kind { INVALID, NOT_FOUND, CONFLICT, FORBIDDEN }
 
     private final Kind kind;
     private final String code;
@@ -36,5 +36,9 @@ public class DomainException extends RuntimeException {
 
     public static DomainException conflict(String code, String message) {
         return new DomainException(Kind.CONFLICT, code, message);
+    }
+
+    public static DomainException forbidden(String code, String message) {
+        return new DomainException(Kind.FORBIDDEN, code, message);
     }
 }

@@ -41,7 +41,7 @@ class CheckInApiTest {
         r.add("stb.keys.passphrase", () -> "test-passphrase");
         r.add("server.shutdown", () -> "immediate");
         r.add("stb.security.accounts.ops.password", () -> "ops-secret");
-        r.add("stb.security.accounts.ops.roles", () -> "OPERATOR");
+        r.add("stb.security.accounts.ops.roles", () -> "ADMIN");
         r.add("stb.limits.check-ins-per-minute", () -> "40");
         // a long write interval: only the flush before a read can make a check-in visible this soon
         r.add("stb.limits.check-in-write-interval", () -> "1h");

@@ -48,7 +48,7 @@ class HardeningApiTest {
         // the test JVM closes its contexts at exit: no graceful wait for requests a hostile test left open
         r.add("server.shutdown", () -> "immediate");
         r.add("stb.security.accounts.ops.password", () -> "ops-secret");
-        r.add("stb.security.accounts.ops.roles", () -> "OPERATOR");
+        r.add("stb.security.accounts.ops.roles", () -> "ADMIN");
         r.add("stb.security.accounts.cc.password", () -> "cc-secret");
         r.add("stb.security.accounts.cc.roles", () -> "CALLCENTER");
         r.add("stb.security.accounts.victim.password", () -> "victim-secret");

@@ -37,7 +37,7 @@ class OpenApiTest {
         r.add("stb.keys.passphrase", () -> "test-passphrase");
         r.add("server.shutdown", () -> "immediate");
         r.add("stb.security.accounts.ops.password", () -> "ops-secret");
-        r.add("stb.security.accounts.ops.roles", () -> "OPERATOR");
+        r.add("stb.security.accounts.ops.roles", () -> "ADMIN");
     }
 
     @Value("${local.server.port}")

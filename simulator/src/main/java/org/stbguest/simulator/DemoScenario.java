@@ -105,8 +105,9 @@ public final class DemoScenario {
             OperatorApi admin = new OperatorApi(http, server.uri, "admin", server.adminPassword);
             OperatorApi callCenter = admin.as("callcenter", server.callCenterPassword);
 
-            var distributorConfig = new DistributorConfig(server.uri, "distributor", server.distributorPassword,
-                    MulticastSettings.LOOPBACK, DistributorConfig.DEFAULT_CONTROL_GROUP,
+            // the headend presents a service token an admin made for it, not a password
+            var distributorConfig = DistributorConfig.withToken(server.uri, admin.createToken("headend-1",
+                    "distributor"), MulticastSettings.LOOPBACK, DistributorConfig.DEFAULT_CONTROL_GROUP,
                     DistributorConfig.DEFAULT_CONTROL_PORT, data.resolve("distributor"), Duration.ofMillis(250), 10_000,
                     options.phaseTimeout());
             try (DistributorService distributor = new DistributorService(distributorConfig, http)) {

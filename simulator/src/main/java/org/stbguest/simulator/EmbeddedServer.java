@@ -38,7 +38,7 @@ final class EmbeddedServer implements AutoCloseable {
         // the demo's boxes check in every 500 ms, and at once when an announcement comes
         p.put("stb.limits.check-ins-per-minute", "1200");
         p.put("stb.keys.passphrase", secret());
-        account(p, "admin", encoder.encode(adminPassword), "OPERATOR");
+        account(p, "admin", encoder.encode(adminPassword), "ADMIN");
         account(p, "distributor", encoder.encode(distributorPassword), "DISTRIBUTOR");
         account(p, "callcenter", encoder.encode(callCenterPassword), "CALLCENTER");
         p.put("spring.main.banner-mode", "off");

@@ -113,6 +113,11 @@ final class OperatorApi {
         return postJson("/api/integrations", Map.of("name", name)).get("token").asString();
     }
 
+    /** A service API token for the caller's account, with {@code role}; the secret is in the answer only. */
+    String createToken(String name, String role) throws IOException, InterruptedException {
+        return postJson("/api/tokens", java.util.Map.of("name", name, "role", role)).get("token").asString();
+    }
+
     /** Orders every box back to the previous image. */
     Rollout rollBack(long id) throws IOException, InterruptedException {
         return rollout(postJson("/api/rollouts/" + id + "/rollback", Map.of("reason", "ordered by the test")));

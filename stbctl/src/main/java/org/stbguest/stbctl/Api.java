@@ -33,9 +33,17 @@ final class Api {
     private final String authorization;
 
     Api(URI server, String user, String password) {
+        this(server, password == null ? null
+                : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private Api(URI server, String authorization) {
         this.server = server;
-        this.authorization = password == null ? null
-                : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        this.authorization = authorization;
+    }
+
+    static Api withToken(URI server, String token) {
+        return new Api(server, "Bearer " + token);
     }
 
     JsonNode get(String path) throws IOException, InterruptedException {

@@ -7,12 +7,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The operator command line. Credentials come from the environment ({@code STBCTL_PASSWORD},
+ * The operator command line. Credentials come from the environment ({@code STBCTL_TOKEN}, {@code STBCTL_PASSWORD},
  * {@code STBCTL_KEY_PASSPHRASE}) or files, never from arguments, so they stay out of shell history and process lists.
  */
 @Command(name = "stbctl", mixinStandardHelpOptions = true, version = "stbctl 0.1.0",
-        description = "Operate the STB guest-image platform: keys, images, signatures.",
-        subcommands = {KeysCommand.class, ImageCommand.class, CommandLine.HelpCommand.class})
+        description = "Operate the STB guest-image platform: keys, images, signatures, API tokens.",
+        subcommands = {KeysCommand.class, ImageCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
 public final class Stbctl implements Runnable {
 
     @Spec

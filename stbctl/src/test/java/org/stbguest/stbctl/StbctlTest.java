@@ -36,7 +36,7 @@ class StbctlTest {
         server = new SpringApplicationBuilder(OperatorServerApplication.class).properties(Map.of(
                 "server.port", "0", "server.address", "127.0.0.1", "stb.data-dir", dir.resolve("server").toString(),
                 "stb.keys.passphrase", "server-secret", "stb.security.accounts.ops.password", "ops-secret",
-                "stb.security.accounts.ops.roles", "OPERATOR", "spring.main.banner-mode", "off")).run();
+                "stb.security.accounts.ops.roles", "ADMIN", "spring.main.banner-mode", "off")).run();
         url = "http://127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
         password = Files.writeString(dir.resolve("password"), "ops-secret\n");
         passphrase = Files.writeString(dir.resolve("passphrase"), "offline-secret\n");
@@ -138,7 +138,8 @@ class StbctlTest {
         for (String[] c : new String[][] {{"--help"}, {"keys", "--help"}, {"keys", "init", "--help"},
                 {"keys", "rotate", "--help"}, {"keys", "list", "--help"}, {"image", "--help"}, {"image", "push", "--help"},
                 {"image", "sign", "--help"}, {"image", "verify", "--help"}, {"image", "release", "--help"},
-                {"image", "revoke", "--help"}}) {
+                {"image", "revoke", "--help"}, {"token", "--help"}, {"token", "create", "--help"},
+                {"token", "list", "--help"}, {"token", "revoke", "--help"}}) {
             Run r = stbctl(c);
             assertThat(r.exit()).as(String.join(" ", c)).isZero();
             assertThat(r.out()).startsWith("Usage: stbctl");
@@ -155,5 +156,32 @@ class StbctlTest {
         Run anonymous = stbctl("keys", "list", "--server", url);
         assertThat(anonymous.exit()).as(anonymous.err()).isZero();
         assertThat(anonymous.out()).contains("chain verified from v1");
+    }
+
+    @Test
+    void aTokenMadeWithAPasswordWorksInItsPlaceUntilRevoked() throws Exception {
+        Run create = stbctl(withServer("token", "create", "cli-test", "--role", "viewer", "--days", "7"));
+        assertThat(create.exit()).as(create.err()).isZero();
+        String token = create.out().trim();
+        assertThat(token).startsWith("stbt_").doesNotContain("\n");
+        assertThat(create.err()).contains("role VIEWER").contains("expires");
+        Path tokenFile = Files.writeString(dir.resolve("token"), token + "\n");
+
+        Run list = stbctl("token", "list", "--server", url, "--token-file", tokenFile.toString());
+        assertThat(list.exit()).as(list.err()).isZero();
+        assertThat(list.out()).contains("cli-test").contains("VIEWER").contains("live").doesNotContain(token);
+        // a viewer's token lists but does not release
+        Run release = stbctl("image", "release", "1", "--server", url, "--token-file", tokenFile.toString());
+        assertThat(release.exit()).isEqualTo(1);
+        assertThat(release.err()).contains("403");
+
+        String id = list.out().lines().filter(l -> l.contains("cli-test")).findFirst().orElseThrow().trim()
+                .split("\\s+")[0];
+        Run revoke = stbctl(withServer("token", "revoke", id));
+        assertThat(revoke.exit()).as(revoke.err()).isZero();
+        assertThat(revoke.out()).contains("revoked");
+        Run after = stbctl("token", "list", "--server", url, "--token-file", tokenFile.toString());
+        assertThat(after.exit()).isEqualTo(1);
+        assertThat(after.err()).contains("401");
     }
 }

@@ -14,19 +14,25 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Authenticates requests by their {@code Authorization: Bearer} token: device-API requests by the device's token,
- * webhook requests by an integration's token. A request without a valid token goes on unauthenticated and meets the
+ * webhook requests by an integration's token, operator-API requests by an API token. A request without a valid token goes on unauthenticated and meets the
  * chain's entry point (401, a problem detail).
  */
 final class BearerTokenFilter extends OncePerRequestFilter {
 
     private final java.util.function.Function<String, Optional<?>> authenticator;
-    private final String authority;
+    private final java.util.function.Function<Object, String> authority;
 
     BearerTokenFilter(DeviceTokenAuthenticator devices) {
         this(devices::authenticate, "ROLE_DEVICE");
     }
 
     BearerTokenFilter(java.util.function.Function<String, Optional<?>> authenticator, String authority) {
+        this(authenticator, p -> authority);
+    }
+
+    /** {@code authority} names the authority a principal gets (an API token's role). */
+    BearerTokenFilter(java.util.function.Function<String, Optional<?>> authenticator,
+                      java.util.function.Function<Object, String> authority) {
         this.authenticator = authenticator;
         this.authority = authority;
     }
@@ -48,7 +54,7 @@ final class BearerTokenFilter extends OncePerRequestFilter {
                 return;
             }
             principal.ifPresent(p -> {
-                var auth = new UsernamePasswordAuthenticationToken(p, null, List.of(new SimpleGrantedAuthority(authority)));
+                var auth = new UsernamePasswordAuthenticationToken(p, null, List.of(new SimpleGrantedAuthority(authority.apply(p))));
                 SecurityContextHolder.getContext().setAuthentication(auth);
             });
         }

@@ -2,7 +2,6 @@ package org.stbguest.operator.security;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -18,7 +17,6 @@ import org.springframework.security.core.userdetails.UserDetails;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
-import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.stbguest.operator.SecretFiles;
@@ -96,27 +94,64 @@ class SecurityConfiguration {
                 .build();
     }
 
+    /**
+     * The operator API: people log in with HTTP Basic or present an API token ({@code Bearer stbt_...}); the headend
+     * distributor and call-center scripts present their service tokens. <b>The one table of who may call what</b>
+     * (first match decides; person roles include the ones below them: admin > release-manager > operator > viewer):
+     *
+     * <pre>
+     * open          GET /actuator/health, /actuator/info, /api/keys/**, /api/keysets, /api/keysets/current
+     * DISTRIBUTOR   /api/distributor/**                        (transmissions, signed statements)
+     * CALLCENTER    POST /api/tickets                          (operators too)
+     * ADMIN         /api/accounts/**, /api/integrations/**
+     * VIEWER        /api/tokens/**                             (each caller's own tokens; an admin's reach all)
+     * RELEASE_MGR   POST /api/images/{id}/signatures|release|revoke, /api/images/gc, /api/keysets, /api/keysets/cosign,
+     *               /api/rollouts/{id}/finalize
+     * OPERATOR      GET /api/audit; every other POST/PUT/PATCH/DELETE under /api (enrol, upload, run rollouts)
+     * VIEWER        every other GET under /api; /actuator/**; the OpenAPI document and Swagger UI
+     * nobody        anything else
+     * </pre>
+     */
     @Bean
     @Order(3)
-    SecurityFilterChain operatorApi(HttpSecurity http, AuthenticationAudit audit) throws Exception {
+    SecurityFilterChain operatorApi(HttpSecurity http, AuthenticationAudit audit, ApiTokenAuthenticator tokens)
+            throws Exception {
         return http
                 .addFilterBefore(audit.throttleFilter(), BasicAuthenticationFilter.class)
-                .csrf(c -> c.disable()) // stateless REST with Basic credentials; no cookies to ride on
+                .addFilterBefore(new BearerTokenFilter(tokens::authenticate,
+                        p -> ((ApiTokenPrincipal) p).role().authority()), BasicAuthenticationFilter.class)
+                .csrf(c -> c.disable()) // stateless REST with Basic credentials or tokens; no cookies to ride on
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .authorizeHttpRequests(a -> a
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
                         .requestMatchers(HttpMethod.GET, "/api/keys/**", "/api/keysets", "/api/keysets/current").permitAll()
                         .requestMatchers("/error").permitAll()
-                        .requestMatchers("/api/distributor/**").hasRole("DISTRIBUTOR")
-                        .requestMatchers(HttpMethod.POST, "/api/tickets").hasAnyRole("CALLCENTER", "OPERATOR")
-                        .requestMatchers("/api/**", "/actuator/**").hasRole("OPERATOR")
+                        .requestMatchers("/api/distributor/**").hasRole(Role.DISTRIBUTOR.name())
+                        .requestMatchers(HttpMethod.POST, "/api/tickets").hasAnyRole(Role.CALLCENTER.name(),
+                                Role.OPERATOR.name())
+                        .requestMatchers("/api/accounts", "/api/accounts/**", "/api/integrations",
+                                "/api/integrations/**").hasRole(Role.ADMIN.name())
+                        .requestMatchers("/api/tokens", "/api/tokens/**").hasRole(Role.VIEWER.name())
+                        .requestMatchers(HttpMethod.POST, "/api/images/*/signatures", "/api/images/*/release",
+                                "/api/images/*/revoke", "/api/images/gc", "/api/keysets", "/api/keysets/cosign",
+                                "/api/rollouts/*/finalize").hasRole(Role.RELEASE_MANAGER.name())
+                        .requestMatchers(HttpMethod.GET, "/api/audit", "/api/audit/**").hasRole(Role.OPERATOR.name())
+                        .requestMatchers(HttpMethod.GET, "/api/**").hasRole(Role.VIEWER.name())
+                        .requestMatchers("/api/**").hasRole(Role.OPERATOR.name())
+                        .requestMatchers("/actuator/**").hasRole(Role.VIEWER.name())
                         .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**")
-                        .hasRole("OPERATOR")
+                        .hasRole(Role.VIEWER.name())
                         .anyRequest().denyAll())
                 .httpBasic(b -> b.authenticationEntryPoint(new ProblemEntryPoint("Basic realm=\"stb\"")))
                 .exceptionHandling(e -> e.authenticationEntryPoint(new ProblemEntryPoint("Basic realm=\"stb\""))
                         .accessDeniedHandler(audit))
                 .build();
+    }
+
+    /** Person roles include the ones ranked below them, in every chain's rules. */
+    @Bean
+    static org.springframework.security.access.hierarchicalroles.RoleHierarchy roleHierarchy() {
+        return org.springframework.security.access.hierarchicalroles.RoleHierarchyImpl.fromHierarchy(Role.hierarchy());
     }
 
     /** The firewall's refusals (encoded slashes, semicolons, null bytes in the URL) as problem details. */
@@ -134,23 +169,60 @@ class SecurityConfiguration {
         return PasswordEncoderFactories.createDelegatingPasswordEncoder();
     }
 
+    /**
+     * Accounts from configuration, and the initial {@code admin} when no configured account is an admin (its random
+     * password written to {@code <data-dir>/initial-admin-password}, never to the log).
+     */
     @Bean
-    UserDetailsService accounts(SecurityProperties security, StbProperties stb, PasswordEncoder encoder) throws IOException {
-        List<UserDetails> users = new ArrayList<>();
+    ConfiguredUsers configuredUsers(SecurityProperties security, StbProperties stb, PasswordEncoder encoder)
+            throws IOException {
+        Map<String, UserDetails> users = new java.util.LinkedHashMap<>();
+        Map<String, Role> roles = new java.util.LinkedHashMap<>();
         Map<String, SecurityProperties.Account> accounts = security.accounts();
-        boolean anyOperator = accounts.values().stream().anyMatch(a -> a.roles().contains("OPERATOR"));
-        if (!anyOperator && !accounts.containsKey("admin")) {
+        boolean anyAdmin = accounts.values().stream().anyMatch(a -> a.roles().stream()
+                .anyMatch(r -> Role.parse(r).orElse(null) == Role.ADMIN));
+        if (!anyAdmin && !accounts.containsKey("admin")) {
             String password = initialAdminPassword(stb.dataDir());
-            users.add(User.withUsername("admin").password(encoder.encode(password)).roles("OPERATOR").build());
+            users.put("admin", User.withUsername("admin").password(encoder.encode(password))
+                    .roles(Role.ADMIN.name()).build());
+            roles.put("admin", Role.ADMIN);
         }
         accounts.forEach((name, account) -> {
             if (account.password() == null || account.password().isBlank()) {
                 throw new IllegalStateException("account " + name + " has no password (stb.security.accounts." + name + ".password)");
             }
+            List<Role> parsed = account.roles().stream().map(r -> Role.parse(r).orElseThrow(() ->
+                    new IllegalStateException("account " + name + ": unknown role " + r + " (one of "
+                            + java.util.Arrays.toString(Role.values()) + ")"))).toList();
             String pw = account.password().startsWith("{") ? account.password() : encoder.encode(account.password());
-            users.add(User.withUsername(name).password(pw).roles(account.roles().toArray(String[]::new)).build());
+            users.put(name, User.withUsername(name).password(pw)
+                    .roles(parsed.stream().map(Role::name).toArray(String[]::new)).build());
+            roles.put(name, parsed.stream().filter(Role::isPerson).findFirst().orElse(parsed.get(0)));
         });
-        return new InMemoryUserDetailsManager(users);
+        return new ConfiguredUsers(users, new ConfiguredAccounts(roles));
+    }
+
+    @Bean
+    ConfiguredAccounts configuredAccounts(ConfiguredUsers users) {
+        return users.accounts();
+    }
+
+    /** Configured accounts first; then the accounts admins created, read from the database at every login. */
+    @Bean
+    UserDetailsService accounts(ConfiguredUsers configured, AccountDirectory directory) {
+        return name -> {
+            UserDetails fixed = configured.users().get(name);
+            if (fixed != null) {
+                return User.withUserDetails(fixed).build();
+            }
+            return directory.find(name).map(a -> User.withUsername(a.name()).password(a.passwordHash())
+                            .roles(a.role().name()).build())
+                    .orElseThrow(() -> new org.springframework.security.core.userdetails.UsernameNotFoundException(
+                            "no such account"));
+        };
+    }
+
+    record ConfiguredUsers(Map<String, UserDetails> users, ConfiguredAccounts accounts) {
     }
 
     private static String initialAdminPassword(Path dataDir) throws IOException {

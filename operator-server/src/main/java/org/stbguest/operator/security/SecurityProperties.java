@@ -6,11 +6,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Operator and service accounts ({@code stb.security.accounts.<name>.password} and {@code .roles}). Roles:
- * {@code OPERATOR} (everything an operator does), {@code DISTRIBUTOR} (the headend service), {@code CALLCENTER}
- * (posting tickets). Passwords may be given as {@code {bcrypt}...} hashes or as plain text, which is hashed at start.
- * When no account has the {@code OPERATOR} role, an {@code admin} operator is created with a random password written to
- * {@code <data-dir>/initial-admin-password}, never to the log.
+ * Accounts from configuration ({@code stb.security.accounts.<name>.password} and {@code .roles}). Roles ({@link Role}):
+ * {@code VIEWER}, {@code OPERATOR}, {@code RELEASE_MANAGER}, {@code ADMIN} for people; {@code DISTRIBUTOR} and
+ * {@code CALLCENTER} for services (which better use API tokens). Passwords may be given as {@code {bcrypt}...} hashes or
+ * as plain text, which is hashed at start. When no configured account is an {@code ADMIN}, an {@code admin} account is
+ * created with a random password written to {@code <data-dir>/initial-admin-password}, never to the log. Admins create
+ * further accounts at run time ({@code POST /api/accounts}); those live in the database.
  *
  * <p>{@code stb.security.fleet-enrolment-secret} (environment {@code STB_SECURITY_FLEETENROLMENTSECRET}), when set,
  * lets boxes enrol themselves ({@code POST /api/enrolment} with {@code Authorization: Bearer <secret>}); unset, only

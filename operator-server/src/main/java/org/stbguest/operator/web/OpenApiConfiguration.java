@@ -57,6 +57,8 @@ class OpenApiConfiguration {
                         .addSchemas(PROBLEM, problem)
                         .addSecuritySchemes("operator", new SecurityScheme().type(SecurityScheme.Type.HTTP)
                                 .scheme("basic"))
+                        .addSecuritySchemes("token", new SecurityScheme().type(SecurityScheme.Type.HTTP)
+                                .scheme("bearer").description("an API token (stbt_...), carrying one role"))
                         .addSecuritySchemes("device", new SecurityScheme().type(SecurityScheme.Type.HTTP)
                                 .scheme("bearer").description("the box's own token, from its enrolment"))
                         .addSecuritySchemes("integration", new SecurityScheme().type(SecurityScheme.Type.HTTP)
@@ -75,6 +77,9 @@ class OpenApiConfiguration {
             boolean open = path.startsWith("/api/keys");
             if (!open) {
                 op.addSecurityItem(new SecurityRequirement().addList(scheme));
+                if (scheme.equals("operator")) {
+                    op.addSecurityItem(new SecurityRequirement().addList("token")); // either one
+                }
             }
             COMMON.forEach((status, text) -> {
                 if (op.getResponses() != null && !op.getResponses().containsKey(status)
