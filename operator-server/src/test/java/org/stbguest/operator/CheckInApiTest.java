@@ -3,8 +3,6 @@ package org.stbguest.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -12,7 +10,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -31,7 +28,7 @@ import tools.jackson.databind.JsonNode;
  * check-in; a box that checks in too often gets 429, and only that box.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class CheckInApiTest {
+class CheckInApiTest extends ApiTestSupport {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) throws IOException {
@@ -47,10 +44,6 @@ class CheckInApiTest {
         r.add("stb.limits.check-in-write-interval", () -> "1h");
     }
 
-    @Value("${local.server.port}")
-    int port;
-
-    private final HttpClient http = HttpClient.newHttpClient();
     private static final String OPS = HardeningApiTest.basic("ops", "ops-secret");
 
     record Box(UUID id, String token) {
@@ -193,22 +186,4 @@ class CheckInApiTest {
         return root;
     }
 
-    private URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
-    }
-
-    private HttpResponse<String> get(String path, String auth) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", auth).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> post(String path, String json, String auth) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", auth)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static JsonNode json(HttpResponse<String> r) {
-        return DeviceApiJson.mapper().readTree(r.body());
-    }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -15,11 +13,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.stbguest.device.api.DeviceApiJson;
 import org.stbguest.image.trust.Statement;
 import tools.jackson.databind.JsonNode;
 
@@ -30,7 +26,7 @@ import tools.jackson.databind.JsonNode;
  * alone halt nothing.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class GuardApiTest {
+class GuardApiTest extends ApiTestSupport {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) throws IOException {
@@ -48,10 +44,6 @@ class GuardApiTest {
         r.add("stb.guard.calibration-runs", () -> "4000");
     }
 
-    @Value("${local.server.port}")
-    int port;
-
-    private final HttpClient http = HttpClient.newHttpClient();
     private static final String OPS = HardeningApiTest.basic("ops", "ops-secret");
     private static final String CC = HardeningApiTest.basic("cc", "cc-secret");
 
@@ -163,22 +155,4 @@ class GuardApiTest {
         return ids.get(root);
     }
 
-    private URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
-    }
-
-    private HttpResponse<String> get(String path, String auth) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", auth).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> post(String path, String json, String auth) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", auth)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static JsonNode json(HttpResponse<String> r) {
-        return DeviceApiJson.mapper().readTree(r.body());
-    }
 }

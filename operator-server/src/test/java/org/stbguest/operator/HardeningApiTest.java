@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,14 +15,12 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.stbguest.device.api.DeviceApiJson;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -34,7 +29,7 @@ import tools.jackson.databind.JsonNode;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ExtendWith(OutputCaptureExtension.class)
-class HardeningApiTest {
+class HardeningApiTest extends ApiTestSupport {
 
     static Path dataDir;
 
@@ -56,14 +51,11 @@ class HardeningApiTest {
         r.add("stb.limits.reports-per-minute", () -> "20");
     }
 
-    @Value("${local.server.port}")
-    int port;
     @Autowired
     JdbcClient jdbc;
     @Autowired
     org.stbguest.operator.telemetry.TelemetryService telemetry;
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private static final String OPS = basic("ops", "ops-secret");
 
     // ---- 8: tickets
@@ -420,31 +412,6 @@ class HardeningApiTest {
 
     private long count(String sql) {
         return jdbc.sql(sql).query(Long.class).single();
-    }
-
-    private HttpRequest.Builder request(String path, String auth) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
-        if (auth != null) {
-            b.header("Authorization", auth);
-        }
-        return b;
-    }
-
-    private HttpResponse<String> get(String path, String auth) throws Exception {
-        return http.send(request(path, auth).GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> post(String path, String json, String auth) throws Exception {
-        return http.send(request(path, auth).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static JsonNode json(HttpResponse<String> r) {
-        return DeviceApiJson.mapper().readTree(r.body());
-    }
-
-    static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     static byte[] bytes(int n, long seed) {

@@ -3,9 +3,6 @@ package org.stbguest.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -14,7 +11,6 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -28,7 +24,7 @@ import tools.jackson.databind.JsonNode;
  * and Swagger UI are for operators only.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class OpenApiTest {
+class OpenApiTest extends ApiTestSupport {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) throws IOException {
@@ -40,14 +36,9 @@ class OpenApiTest {
         r.add("stb.security.accounts.ops.roles", () -> "ADMIN");
     }
 
-    @Value("${local.server.port}")
-    int port;
-
     @Autowired
     @Qualifier("requestMappingHandlerMapping")
     RequestMappingHandlerMapping mappings;
-
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void everyMappedEndpointIsInTheDocumentWithItsProblemResponses() throws Exception {
@@ -89,11 +80,4 @@ class OpenApiTest {
         assertThat(ui.body()).containsIgnoringCase("swagger");
     }
 
-    private HttpResponse<String> get(String path, String auth) throws Exception {
-        var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET();
-        if (auth != null) {
-            b.header("Authorization", auth);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -16,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -31,7 +28,7 @@ import tools.jackson.databind.JsonNode;
  * offered the image, and the guard's second signal (guest crashes the boxes report) halts a rollout on its own.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class TargetingApiTest {
+class TargetingApiTest extends ApiTestSupport {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) throws IOException {
@@ -47,10 +44,6 @@ class TargetingApiTest {
         r.add("stb.security.fleet-enrolment-secret", () -> "batch-7-secret");
     }
 
-    @Value("${local.server.port}")
-    int port;
-
-    private final HttpClient http = HttpClient.newHttpClient();
     private static final String OPS = HardeningApiTest.basic("ops", "ops-secret");
 
     record Box(UUID id, String serial, String token) {
@@ -266,22 +259,4 @@ class TargetingApiTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
-    }
-
-    private HttpResponse<String> get(String path, String auth) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", auth).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> post(String path, String json, String auth) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", auth)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static JsonNode json(HttpResponse<String> r) {
-        return DeviceApiJson.mapper().readTree(r.body());
-    }
 }

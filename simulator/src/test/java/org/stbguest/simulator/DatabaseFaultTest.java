@@ -62,12 +62,14 @@ class DatabaseFaultTest {
             var rollout = ops.createRollout(v2.id(), 1_000_000, List.of(Map.of("share", 1.0)));
             ops.startRollout(rollout.id());
             for (Enrollment b : boxes) {
-                assertThat(checkIn(http, server, b, v1.rootDigest(), v2.rootDigest()).statusCode()).isEqualTo(200);
+                assertThat(BoxCalls.checkIn(http, server.uri, b, ROLE, v1.rootDigest(), v2.rootDigest()).statusCode())
+                        .isEqualTo(200);
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> "ACTIVATING".equals(ops.rollout(rollout.id()).state()));
             int acknowledged = 0;
             for (Enrollment b : boxes.subList(0, 2)) {
-                assertThat(report(http, server, b, "ACTIVATED", v2.rootDigest()).statusCode()).isEqualTo(202);
+                assertThat(BoxCalls.report(http, server.uri, b, ROLE, "ACTIVATED", v2.rootDigest()).statusCode())
+                        .isEqualTo(202);
                 acknowledged++;
             }
 
@@ -75,7 +77,8 @@ class DatabaseFaultTest {
             HttpResponse<String> health = get(http, server, "/actuator/health");
             assertThat(health.statusCode()).isEqualTo(503);
             assertThat(health.body()).contains("DOWN");
-            HttpResponse<String> refused = checkIn(http, server, boxes.get(2), v2.rootDigest(), v1.rootDigest());
+            HttpResponse<String> refused = BoxCalls.checkIn(http, server.uri, boxes.get(2), ROLE, v2.rootDigest(),
+                    v1.rootDigest());
             assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
             assertThat(DeviceApiJson.mapper().readTree(refused.body()).get("code").asString())
@@ -89,7 +92,7 @@ class DatabaseFaultTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> get(http, server, "/actuator/health").statusCode() == 200);
             for (Enrollment b : boxes) { // the boxes retry: every one runs v2 committed
                 await().atMost(Duration.ofSeconds(30)).until(() ->
-                        checkIn(http, server, b, v2.rootDigest(), v1.rootDigest()).statusCode() == 200);
+                        BoxCalls.checkIn(http, server.uri, b, ROLE, v2.rootDigest(), v1.rootDigest()).statusCode() == 200);
             }
             JdbcTemplate jdbc = server.jdbc();
             Long stored = jdbc.queryForObject("select count(*) from device_event where type = 'ACTIVATED'", Long.class);
@@ -121,24 +124,5 @@ class DatabaseFaultTest {
                 .header("Authorization", "Basic " + basic).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> report(HttpClient http, EmbeddedServer s, Enrollment box, String type,
-                                               String digest) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(s.uri + "api/device/reports"))
-                .header("Authorization", "Bearer " + box.token()).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"" + type + "\",\"role\":\"" + ROLE
-                        + "\",\"digest\":\"" + digest + "\",\"slot\":\"B\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
 
-    private static HttpResponse<String> checkIn(HttpClient http, EmbeddedServer s, Enrollment box, String active,
-                                                String other) throws Exception {
-        String slots = "{\"slot\":\"A\",\"digest\":\"" + active + "\",\"version\":1,\"securityVersion\":1,"
-                + "\"successful\":true},{\"slot\":\"B\",\"digest\":\"" + other
-                + "\",\"version\":2,\"securityVersion\":1,\"successful\":true}";
-        String body = "{\"keySetVersion\":1,\"roles\":[{\"role\":\"" + ROLE + "\",\"activeSlot\":\"A\","
-                + "\"activeDigest\":\"" + active + "\",\"slots\":[" + slots + "]}]}";
-        return http.send(HttpRequest.newBuilder(URI.create(s.uri + "api/device/check-in"))
-                .header("Authorization", "Bearer " + box.token()).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
 }

@@ -74,7 +74,8 @@ class ServerKillTest {
             var rollout = ops.createRollout(v2.id(), 1_000_000, List.of(Map.of("share", 1.0)));
             ops.startRollout(rollout.id());
             for (Enrollment b : boxes) {
-                assertThat(checkIn(http, uri, b, v1.rootDigest(), v2.rootDigest()).statusCode()).isEqualTo(200);
+                assertThat(BoxCalls.checkIn(http, uri, b, ROLE, v1.rootDigest(), v2.rootDigest()).statusCode())
+                        .isEqualTo(200);
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> "ACTIVATING".equals(ops.rollout(rollout.id()).state()));
 
@@ -87,7 +88,8 @@ class ServerKillTest {
                 senders.submit(() -> {
                     for (int i = first; i < BOXES; i += 4) {
                         try {
-                            if (report(http, uri, boxes.get(i), v2.rootDigest()).statusCode() == 202) {
+                            if (BoxCalls.report(http, uri, boxes.get(i), ROLE, "ACTIVATED", v2.rootDigest())
+                                    .statusCode() == 202) {
                                 acknowledged.add(i);
                             }
                         } catch (IOException e) {
@@ -122,10 +124,11 @@ class ServerKillTest {
             awaitUp(http, uri, restarted, dir.resolve("server-2.log"));
             assertThat(ops.rollout(rollout.id()).state()).as("the rollout is where it was").isEqualTo("ACTIVATING");
             for (int i = 0; i < BOXES; i++) { // every box checks in again; those not acknowledged report again
-                assertThat(checkIn(http, uri, boxes.get(i), v2.rootDigest(), v1.rootDigest()).statusCode())
+                assertThat(BoxCalls.checkIn(http, uri, boxes.get(i), ROLE, v2.rootDigest(), v1.rootDigest()).statusCode())
                         .isEqualTo(200);
                 if (!ackedBeforeKill.contains(i)) {
-                    assertThat(report(http, uri, boxes.get(i), v2.rootDigest()).statusCode()).isEqualTo(202);
+                    assertThat(BoxCalls.report(http, uri, boxes.get(i), ROLE, "ACTIVATED", v2.rootDigest())
+                            .statusCode()).isEqualTo(202);
                 }
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> !"ACTIVATING".equals(ops.rollout(rollout.id()).state()));
@@ -190,26 +193,5 @@ class ServerKillTest {
         }
     }
 
-    private static HttpResponse<String> report(HttpClient http, URI uri, Enrollment box, String digest)
-            throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri.resolve("api/device/reports"))
-                .header("Authorization", "Bearer " + box.token()).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"ACTIVATED\",\"role\":\"" + ROLE
-                        + "\",\"digest\":\"" + digest + "\",\"slot\":\"B\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
 
-    private static HttpResponse<String> checkIn(HttpClient http, URI uri, Enrollment box, String active,
-                                                String other) throws IOException, InterruptedException {
-        String slots = "{\"slot\":\"A\",\"digest\":\"" + active + "\",\"version\":1,\"securityVersion\":1,"
-                + "\"successful\":true},{\"slot\":\"B\",\"digest\":\"" + other
-                + "\",\"version\":2,\"securityVersion\":1,\"successful\":true}";
-        String body = "{\"keySetVersion\":1,\"roles\":[{\"role\":\"" + ROLE + "\",\"activeSlot\":\"A\","
-                + "\"activeDigest\":\"" + active + "\",\"slots\":[" + slots + "]}]}";
-        return http.send(HttpRequest.newBuilder(uri.resolve("api/device/check-in"))
-                .header("Authorization", "Bearer " + box.token()).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
 }

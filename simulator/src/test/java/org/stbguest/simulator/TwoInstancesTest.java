@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Timestamp;
@@ -22,6 +20,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.stbguest.device.api.DesiredState;
 import org.stbguest.device.api.DeviceApiJson;
 import org.stbguest.device.api.Enrollment;
+import org.stbguest.image.trust.KeySet;
+import org.stbguest.image.trust.SignedKeySet;
 import org.stbguest.image.trust.Statement;
 import org.stbguest.image.trust.StatementCodec;
 import org.stbguest.operator.db.Leadership;
@@ -125,6 +125,69 @@ class TwoInstancesTest {
         }
     }
 
+    @Test
+    void aNewRolloutAKeySetAndARollbackMadeAtOneInstanceReachTheNextCheckInAtTheOther(@TempDir Path dir)
+            throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg"))
+                .setCleanDataDirectory(true).start()) {
+            Map<String, Object> shared = Map.of(
+                    "spring.datasource.url", pg.getJdbcUrl("postgres", "postgres"),
+                    "spring.datasource.username", "postgres",
+                    "stb.keys.passphrase", "two-instances-test",
+                    "stb.rollout-tick", "200ms",
+                    "stb.check-in-interval", "60s");
+            try (EmbeddedServer a = new EmbeddedServer(dir.resolve("data"), dir.resolve("a.log"), shared);
+                 EmbeddedServer b = new EmbeddedServer(dir.resolve("data"), dir.resolve("b.log"), shared)) {
+                OperatorApi opsA = new OperatorApi(http, a.uri, "admin", a.adminPassword);
+                Random random = new Random(4);
+                byte[] bytes = new byte[200_000];
+                random.nextBytes(bytes);
+                var v1 = opsA.upload(bytes, ROLE, 1, 1, List.of(DemoScenario.MODEL));
+                opsA.release(v1.id());
+                random.nextBytes(bytes);
+                var v2 = opsA.upload(bytes, ROLE, 2, 1, List.of(DemoScenario.MODEL));
+                opsA.release(v2.id());
+                List<Enrollment> boxes = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    boxes.add(opsA.enroll("CACHE-" + i, DemoScenario.MODEL));
+                }
+                for (Enrollment box : boxes) { // B's snapshot is loaded and in use
+                    DesiredState idle = checkIn(http, b, box, v1.rootDigest(), null);
+                    assertThat(idle.roles()).isEmpty();
+                    assertThat(idle.keySets()).as("the box has key set v1").isEmpty();
+                }
+
+                var rollout = opsA.createRollout(v2.id(), 1_000_000, List.of(Map.of("share", 1.0)));
+                opsA.startRollout(rollout.id());
+                for (Enrollment box : boxes) {
+                    assertThat(checkIn(http, b, box, v1.rootDigest(), null).roles())
+                            .as("a rollout started at A reaches %s's next check-in at B", box.serial()).hasSize(1);
+                }
+
+                // a key set rotation published at A (co-signed by the bootstrap root)
+                var current = opsA.keySets().get(0).unverified();
+                var next = new KeySet(2, current.expires(), current.root(), current.release(), current.director());
+                var cosigned = opsA.post("/api/keysets/cosign", SignedKeySet.sign(next));
+                opsA.post("/api/keysets", cosigned);
+                for (Enrollment box : boxes) {
+                    assertThat(checkIn(http, b, box, v1.rootDigest(), v2.rootDigest()).keySets())
+                            .as("key set v2 reaches %s's next check-in at B", box.serial())
+                            .extracting(k -> k.unverified().version()).containsExactly(2L);
+                }
+
+                await().atMost(Duration.ofSeconds(30)).until(() -> "ACTIVATING".equals(opsA.rollout(rollout.id())
+                        .state()));
+                opsA.rollBack(rollout.id());
+                for (Enrollment box : boxes) {
+                    assertThat(activations(http, b, box, v2.rootDigest(), v1.rootDigest()))
+                            .as("the rollback ordered at A reaches %s's next check-in at B", box.serial())
+                            .containsExactly(v1.rootDigest());
+                }
+            }
+        }
+    }
+
     private static boolean leads(EmbeddedServer s) {
         return s.bean(Leadership.class).holdsLease();
     }
@@ -149,14 +212,7 @@ class TwoInstancesTest {
 
     private static DesiredState checkIn(HttpClient http, EmbeddedServer s, Enrollment box, String active,
                                         String other) throws Exception {
-        String slots = "{\"slot\":\"A\",\"digest\":\"" + active + "\",\"version\":1,\"securityVersion\":1,"
-                + "\"successful\":true}" + (other == null ? "" : ",{\"slot\":\"B\",\"digest\":\"" + other
-                + "\",\"version\":2,\"securityVersion\":1,\"successful\":true}");
-        String body = "{\"keySetVersion\":1,\"roles\":[{\"role\":\"" + ROLE + "\",\"activeSlot\":\"A\","
-                + "\"activeDigest\":\"" + active + "\",\"slots\":[" + slots + "]}]}";
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(s.uri + "api/device/check-in"))
-                .header("Authorization", "Bearer " + box.token()).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = BoxCalls.checkIn(http, s.uri, box, ROLE, active, other);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return DeviceApiJson.mapper().readValue(r.body(), DesiredState.class);
     }

@@ -151,18 +151,35 @@ final class CheckInWriter implements AutoCloseable {
         return out;
     }
 
-    /** Writes what is queued and stops. */
+    /**
+     * Writes what is queued and stops, waiting at most {@link #STOP_WAIT} for the database: at a stop whose database
+     * is already gone (a shutdown in which PostgreSQL stops first) the queued states are dropped rather than holding
+     * the stop for the pool's connection timeout. Nothing acknowledged is lost: these are check-in states, which every
+     * box sends again at its next check-in.
+     */
     @Override
     public void close() {
         timer.shutdown();
+        Thread last = new Thread(() -> {
+            try {
+                flush();
+            } catch (RuntimeException e) {
+                log.warn("event=check_in_write_failed_at_stop queued={} error={}", pending.size(), e.toString());
+            }
+        }, "check-in-writer-stop");
+        last.setDaemon(true);
         try {
-            timer.awaitTermination(5, TimeUnit.SECONDS);
-            flush();
+            timer.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            last.start();
+            last.join(STOP_WAIT.toMillis());
+            if (last.isAlive()) {
+                log.warn("event=check_in_write_abandoned_at_stop queued={} reason=database_unreachable", pending.size());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.warn("event=check_in_write_failed_at_stop queued={} error={}", pending.size(), e.toString());
         }
     }
+
+    static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(5);
 
 }

@@ -1,6 +1,7 @@
 package org.stbguest.operator.rollout;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,19 +47,34 @@ public final class DirectiveTable {
     /** Builds the table from rollouts given newest first (drafts excluded). */
     static DirectiveTable of(List<Entry> newestFirst) {
         Map<String, List<Entry>> byRole = new LinkedHashMap<>();
-        Map<String, Set<String>> covered = new LinkedHashMap<>();
+        Coverage coverage = new Coverage();
         for (Entry e : newestFirst) {
-            Set<String> models = covered.computeIfAbsent(e.role(), r -> new HashSet<>());
-            if (models.containsAll(e.image().hardwareModels())) {
-                continue; // shadowed for every box it could target
-            }
-            byRole.computeIfAbsent(e.role(), r -> new ArrayList<>()).add(e);
-            if (e.filter() == null) {
-                models.addAll(e.image().hardwareModels());
+            if (coverage.admit(e.role(), e.image().hardwareModels(), e.filter() != null)) {
+                byRole.computeIfAbsent(e.role(), r -> new ArrayList<>()).add(e);
             }
         }
         byRole.replaceAll((r, l) -> List.copyOf(l));
         return new DirectiveTable(byRole);
+    }
+
+    /**
+     * Which hardware models of each role newer rollouts without a target filter already cover: an older rollout they
+     * cover reaches no box. Fed rollouts newest first.
+     */
+    static final class Coverage {
+        private final Map<String, Set<String>> covered = new HashMap<>();
+
+        /** False when the rollout is shadowed for every box it could target; otherwise true, and it is counted. */
+        boolean admit(String role, java.util.Collection<String> models, boolean filtered) {
+            Set<String> mine = covered.computeIfAbsent(role, r -> new HashSet<>());
+            if (mine.containsAll(models)) {
+                return false;
+            }
+            if (!filtered) {
+                mine.addAll(models);
+            }
+            return true;
+        }
     }
 
     /** The statement streams of every role with a rollout: the statements a check-in may carry. */

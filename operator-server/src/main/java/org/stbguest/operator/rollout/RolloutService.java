@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -307,15 +306,11 @@ public class RolloutService {
     public DirectiveTable directiveTable() {
         java.util.Map<Long, ImageView> views = new java.util.HashMap<>();
         List<DirectiveTable.Entry> entries = new ArrayList<>();
-        java.util.Map<String, Set<String>> covered = new java.util.HashMap<>();
+        var coverage = new DirectiveTable.Coverage(); // skip the lookups of rollouts no box can reach any more
         for (RolloutEntity r : rollouts.findByStateNotOrderByIdDesc(RolloutState.DRAFT)) {
             ImageView image = views.computeIfAbsent(r.imageId(), images::get);
-            Set<String> models = covered.computeIfAbsent(r.role(), k -> new HashSet<>());
-            if (models.containsAll(image.hardwareModels())) {
-                continue; // no box can reach it: newer unfiltered rollouts of the role cover all its models
-            }
-            if (r.filter().isEmpty()) {
-                models.addAll(image.hardwareModels());
+            if (!coverage.admit(r.role(), image.hardwareModels(), !r.filter().isEmpty())) {
+                continue;
             }
             ImageView previous = r.state() == RolloutState.ROLLED_BACK && r.previousImageId() != null
                     ? views.computeIfAbsent(r.previousImageId(), images::get) : null;

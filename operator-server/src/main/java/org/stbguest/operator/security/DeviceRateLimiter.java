@@ -6,14 +6,18 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A token bucket per device: {@code perMinute} requests a minute (reports, check-ins), refilled continuously, with a burst of the same
- * size. Keyed by the authenticated device, never by address (boxes share NAT addresses), so the map holds at most
- * one small entry per enrolled device.
+ * size. Keyed by the authenticated device, never by address (boxes share NAT addresses). A bucket untouched for a
+ * minute is full again, the same as none: such buckets are dropped once a minute, so the map holds the devices of the
+ * last minute or two (a fleet's check-in interval is longer), not every device ever seen.
  */
 public final class DeviceRateLimiter {
 
     private final double perMinute;
     private final Clock clock;
+    private static final long IDLE_MS = 60_000;
+
     private final ConcurrentHashMap<UUID, double[]> buckets = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
 
     public DeviceRateLimiter(int perMinute, Clock clock) {
         if (perMinute < 1) {
@@ -26,6 +30,7 @@ public final class DeviceRateLimiter {
     /** Takes one token for {@code device}; false when its bucket is empty. */
     public boolean tryAcquire(UUID device) {
         long now = clock.millis();
+        sweepIfDue(now);
         boolean[] ok = new boolean[1];
         buckets.compute(device, (k, b) -> {
             if (b == null) {
@@ -40,5 +45,19 @@ public final class DeviceRateLimiter {
             return b;
         });
         return ok[0];
+    }
+
+    /** Buckets held (tests, metrics). */
+    public int size() {
+        return buckets.size();
+    }
+
+    private void sweepIfDue(long now) {
+        long last = lastSweep.get();
+        if (now - last < IDLE_MS || !lastSweep.compareAndSet(last, now)) {
+            return;
+        }
+        // re-checked under the entry's lock: a bucket used meanwhile stays
+        buckets.forEach((k, b) -> buckets.computeIfPresent(k, (kk, bb) -> now - bb[1] >= IDLE_MS ? null : bb));
     }
 }
