@@ -11,10 +11,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -47,18 +45,10 @@ class DatabaseFaultTest {
                 "stb.rollout-tick", "200ms",
                 "stb.check-in-interval", "60s"))) {
             OperatorApi ops = new OperatorApi(http, server.uri, "admin", server.adminPassword);
-            Random random = new Random(5);
-            byte[] bytes = new byte[200_000];
-            random.nextBytes(bytes);
-            var v1 = ops.upload(bytes, ROLE, 1, 1, List.of(DemoScenario.MODEL));
-            ops.release(v1.id());
-            random.nextBytes(bytes);
-            var v2 = ops.upload(bytes, ROLE, 2, 1, List.of(DemoScenario.MODEL));
-            ops.release(v2.id());
-            List<Enrollment> boxes = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                boxes.add(ops.enroll("DBF-" + i, DemoScenario.MODEL));
-            }
+            Fleet fleet = Fleet.create(ops, ROLE, 5, 200_000, "DBF-", 4);
+            var v1 = fleet.v1();
+            var v2 = fleet.v2();
+            List<Enrollment> boxes = fleet.boxes();
             var rollout = ops.createRollout(v2.id(), 1_000_000, List.of(Map.of("share", 1.0)));
             ops.startRollout(rollout.id());
             for (Enrollment b : boxes) {

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -59,18 +58,10 @@ class ServerKillTest {
             awaitUp(http, uri, server, dir.resolve("server-1.log"));
 
             OperatorApi ops = new OperatorApi(http, uri, "admin", ADMIN_PASSWORD);
-            Random random = new Random(11);
-            byte[] bytes = new byte[150_000];
-            random.nextBytes(bytes);
-            var v1 = ops.upload(bytes, ROLE, 1, 1, List.of(DemoScenario.MODEL));
-            ops.release(v1.id());
-            random.nextBytes(bytes);
-            var v2 = ops.upload(bytes, ROLE, 2, 1, List.of(DemoScenario.MODEL));
-            ops.release(v2.id());
-            List<Enrollment> boxes = new ArrayList<>();
-            for (int i = 0; i < BOXES; i++) {
-                boxes.add(ops.enroll("KILL-" + i, DemoScenario.MODEL));
-            }
+            Fleet fleet = Fleet.create(ops, ROLE, 11, 150_000, "KILL-", BOXES);
+            var v1 = fleet.v1();
+            var v2 = fleet.v2();
+            List<Enrollment> boxes = fleet.boxes();
             var rollout = ops.createRollout(v2.id(), 1_000_000, List.of(Map.of("share", 1.0)));
             ops.startRollout(rollout.id());
             for (Enrollment b : boxes) {

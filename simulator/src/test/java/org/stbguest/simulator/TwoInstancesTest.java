@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -57,18 +56,10 @@ class TwoInstancesTest {
                 EmbeddedServer b = servers.get(1);
                 OperatorApi opsA = new OperatorApi(http, a.uri, "admin", a.adminPassword);
                 OperatorApi opsB = new OperatorApi(http, b.uri, "admin", b.adminPassword);
-                Random random = new Random(3);
-                byte[] bytes = new byte[300_000];
-                random.nextBytes(bytes);
-                var v1 = opsA.upload(bytes, ROLE, 1, 1, List.of(DemoScenario.MODEL));
-                opsA.release(v1.id());
-                random.nextBytes(bytes);
-                var v2 = opsA.upload(bytes, ROLE, 2, 1, List.of(DemoScenario.MODEL));
-                opsA.release(v2.id());
-                List<Enrollment> boxes = new ArrayList<>();
-                for (int i = 0; i < 6; i++) {
-                    boxes.add(opsB.enroll("TWO-" + i, DemoScenario.MODEL));
-                }
+                Fleet fleet = Fleet.create(opsA, opsB, ROLE, 3, 300_000, "TWO-", 6);
+                var v1 = fleet.v1();
+                var v2 = fleet.v2();
+                List<Enrollment> boxes = fleet.boxes();
                 assertThat(checkIn(http, b, boxes.get(0), v1.rootDigest(), null).roles()).isEmpty();
 
                 // created and started through A: the next check-in at B is offered v2
@@ -140,18 +131,10 @@ class TwoInstancesTest {
             try (EmbeddedServer a = new EmbeddedServer(dir.resolve("data"), dir.resolve("a.log"), shared);
                  EmbeddedServer b = new EmbeddedServer(dir.resolve("data"), dir.resolve("b.log"), shared)) {
                 OperatorApi opsA = new OperatorApi(http, a.uri, "admin", a.adminPassword);
-                Random random = new Random(4);
-                byte[] bytes = new byte[200_000];
-                random.nextBytes(bytes);
-                var v1 = opsA.upload(bytes, ROLE, 1, 1, List.of(DemoScenario.MODEL));
-                opsA.release(v1.id());
-                random.nextBytes(bytes);
-                var v2 = opsA.upload(bytes, ROLE, 2, 1, List.of(DemoScenario.MODEL));
-                opsA.release(v2.id());
-                List<Enrollment> boxes = new ArrayList<>();
-                for (int i = 0; i < 3; i++) {
-                    boxes.add(opsA.enroll("CACHE-" + i, DemoScenario.MODEL));
-                }
+                Fleet fleet = Fleet.create(opsA, ROLE, 4, 200_000, "CACHE-", 3);
+                var v1 = fleet.v1();
+                var v2 = fleet.v2();
+                List<Enrollment> boxes = fleet.boxes();
                 for (Enrollment box : boxes) { // B's snapshot is loaded and in use
                     DesiredState idle = checkIn(http, b, box, v1.rootDigest(), null);
                     assertThat(idle.roles()).isEmpty();
