@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,6 +164,12 @@ class RolesApiTest extends ApiTestSupport {
         // expired: likewise
         jdbc.sql("update api_token set expires_at = now() - interval '1 second' where name = 'headend-1'").update();
         assertThat(get("/api/distributor/transmissions", dist).statusCode()).isEqualTo(401);
+        // a token whose account is gone (an account removed from the configuration) fails, whatever its role
+        String ghost = "stbt_ghost-token-of-an-account-no-longer-configured-0000";
+        jdbc.sql("insert into api_token (name, owner, role, token_hash, created_at) values ('old', 'ghost', 'ADMIN', :h,"
+                + " now())").param("h", org.stbguest.image.Digest.sha256(ghost.getBytes(StandardCharsets.UTF_8)).hex())
+                .update();
+        assertThat(get("/api/images", "Bearer " + ghost).statusCode()).isEqualTo(401);
         // forged, truncated and foreign tokens
         assertThat(get("/api/images", "Bearer stbt_" + "A".repeat(43)).statusCode()).isEqualTo(401);
         assertThat(get("/api/images", "Bearer " + token.substring(0, token.length() - 1)).statusCode()).isEqualTo(401);

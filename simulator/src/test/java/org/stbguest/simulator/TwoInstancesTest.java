@@ -47,6 +47,7 @@ class TwoInstancesTest {
                     "stb.keys.passphrase", "two-instances-test",
                     "stb.rollout-tick", "200ms",
                     "stb.guard.interval", "300ms",
+                    "stb.gc.interval", "300ms",
                     "stb.check-in-interval", "60s"));
             List<EmbeddedServer> servers = new ArrayList<>();
             servers.add(new EmbeddedServer(dir.resolve("data"), dir.resolve("a.log"), shared));
@@ -88,6 +89,15 @@ class TwoInstancesTest {
                             .isGreaterThanOrEqualTo(250);
                 }
                 assertThat(activationStatements(jdbc)).as("the wave's activation was signed once").isEqualTo(1);
+                // and the chunk store's garbage collection runs once per interval, not once per instance
+                List<Timestamp> gc = jdbc.queryForList("select occurred_at from audit_event where action = 'image.gc'"
+                        + " and actor = 'system/gc' order by id", Timestamp.class);
+                assertThat(gc).hasSizeGreaterThanOrEqualTo(3);
+                for (int i = 1; i < gc.size(); i++) {
+                    assertThat(gc.get(i).getTime() - gc.get(i - 1).getTime())
+                            .as("collections %d and %d come one interval apart, from one instance", i - 1, i)
+                            .isGreaterThanOrEqualTo(250);
+                }
 
                 // stop the instance that leads; the other takes over and moves the rollout on
                 EmbeddedServer leader = leads(a) ? a : b;

@@ -24,7 +24,7 @@ import org.stbguest.operator.security.Role;
  * API tokens: for stbctl and scripts (a person's token, with at most that person's role), for Prometheus (a viewer
  * token) and for the headend distributor (a {@code DISTRIBUTOR} token an admin creates). A token is shown once, kept
  * only as its SHA-256, and checked against the database on every request, so a revoked or expired token, or one whose
- * account was disabled, fails at once on every instance.
+ * account was disabled (or, for an account from configuration, removed from it), fails at once on every instance.
  */
 @Service
 public class ApiTokenService implements ApiTokenAuthenticator {
@@ -48,11 +48,16 @@ public class ApiTokenService implements ApiTokenAuthenticator {
     private final Clock clock;
     private final AccountService accounts;
 
-    ApiTokenService(JdbcClient jdbc, AuditLog audit, Clock clock, AccountService accounts) {
+    /** The accounts from configuration, whose tokens live as long as the account is configured. */
+    private final List<String> configured;
+
+    ApiTokenService(JdbcClient jdbc, AuditLog audit, Clock clock, AccountService accounts,
+                    org.stbguest.operator.security.ConfiguredAccounts configuredAccounts) {
         this.jdbc = jdbc;
         this.audit = audit;
         this.clock = clock;
         this.accounts = accounts;
+        this.configured = configuredAccounts.names().isEmpty() ? List.of("") : List.copyOf(configuredAccounts.names());
     }
 
     /**
@@ -134,8 +139,9 @@ public class ApiTokenService implements ApiTokenAuthenticator {
         Optional<Row> row = jdbc.sql("""
                         select t.id, t.name, t.owner, t.role, t.last_used_at from api_token t
                         where t.token_hash = :h and t.revoked_at is null and (t.expires_at is null or t.expires_at > :now)
-                        and not exists (select 1 from operator_account a where a.name = t.owner and a.disabled_at is not null)""")
-                .param("h", hash(token)).param("now", now)
+                        and (t.owner in (:configured) or exists (select 1 from operator_account a
+                                                                 where a.name = t.owner and a.disabled_at is null))""")
+                .param("h", hash(token)).param("now", now).param("configured", configured)
                 .query((rs, i) -> new Row(new ApiTokenPrincipal(rs.getLong(1), rs.getString(2), rs.getString(3),
                         Role.valueOf(rs.getString(4))), instant(rs, 5))).optional();
         row.filter(r -> r.lastUsed() == null
