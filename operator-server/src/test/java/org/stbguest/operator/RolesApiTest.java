@@ -211,6 +211,36 @@ class RolesApiTest extends ApiTestSupport {
                 201).get("token").asString();
         assertThat(post("/api/devices", enrolBody(), carolToken).statusCode()).isEqualTo(201);
 
+        JsonNode me = json(get("/api/me", carolToken), 200);
+        assertThat(me.get("name").asString()).isEqualTo("carol");
+        assertThat(me.get("role").asString()).isEqualTo("OPERATOR");
+        assertThat(me.get("token").asBoolean()).isTrue();
+
+        // carol changes her password, giving the current one; never with a token
+        assertThat(post("/api/me/password", "{\"currentPassword\":\"not-carols-password\",\"password\":\"carol-new-password\"}",
+                carolAuth).statusCode()).as("a wrong current password").isEqualTo(403);
+        assertThat(post("/api/me/password", "{\"currentPassword\":\"carol-long-password\",\"password\":\"carol-new-password\"}",
+                carolToken).statusCode()).as("with a token").isEqualTo(403);
+        assertThat(post("/api/me/password", "{\"currentPassword\":\"carol-long-password\",\"password\":\"short\"}",
+                carolAuth).statusCode()).isEqualTo(400);
+        assertThat(post("/api/me/password", "{\"currentPassword\":\"carol-long-password\",\"password\":\"carol-new-password\"}",
+                carolAuth).statusCode()).isEqualTo(204);
+        assertThat(get("/api/images", carolAuth).statusCode()).as("the old password").isEqualTo(401);
+        carolAuth = basic("carol", "carol-new-password");
+        assertThat(get("/api/images", carolAuth).statusCode()).isEqualTo(200);
+        assertThat(post("/api/me/password", "{\"currentPassword\":\"op-secret-pw\",\"password\":\"op-new-password-x\"}",
+                basic("op", "op-secret-pw")).statusCode()).as("a configured account").isEqualTo(409);
+        // an admin resets it; nobody else may
+        assertThat(post("/api/accounts/carol/password", "{\"password\":\"carol-reset-password\"}",
+                basic("rel", "rel-secret-pw")).statusCode()).isEqualTo(403);
+        assertThat(post("/api/accounts/carol/password", "{\"password\":\"carol-reset-password\"}", rootAuth)
+                .statusCode()).isEqualTo(204);
+        carolAuth = basic("carol", "carol-reset-password");
+        assertThat(get("/api/images", carolAuth).statusCode()).isEqualTo(200);
+        assertThat(jdbc.sql("select count(*) from audit_event where action in ('account.password_change',"
+                + " 'account.password_reset', 'account.password_refused') and target = 'account/carol'")
+                .query(Long.class).single()).isEqualTo(3);
+
         JsonNode disabled = json(post("/api/accounts/carol/disable", "{}", rootAuth), 200);
         assertThat(disabled.get("disabledAt").isNull()).isFalse();
         assertThat(get("/api/images", carolAuth).statusCode()).as("disabled: the password fails at once").isEqualTo(401);
@@ -222,6 +252,7 @@ class RolesApiTest extends ApiTestSupport {
         assertThat(all.toString()).doesNotContain("secret-pw").contains("\"source\":\"configuration\"");
         assertThat(jdbc.sql("select count(*) from audit_event where action in ('account.create', 'account.disable')"
                 + " and target = 'account/carol'").query(Long.class).single()).isEqualTo(2);
+        assertThat(get("/api/me", rootAuth).body()).contains("\"role\":\"ADMIN\"");
     }
 
     @Test

@@ -9,6 +9,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import org.stbguest.operator.security.ApiTokenPrincipal;
+import org.stbguest.operator.security.Role;
 
 /** Accounts (admins only) and API tokens (everyone's own; an admin's reach all). */
 @RestController
@@ -18,6 +20,12 @@ class AccountController {
     }
 
     record CreateToken(String name, String role, Integer expiresInDays) {
+    }
+
+    record NewPassword(String currentPassword, String password) {
+    }
+
+    record Me(String name, String role, boolean token) {
     }
 
     private final AccountService accounts;
@@ -43,6 +51,36 @@ class AccountController {
     @PostMapping("/api/accounts/{name}/disable")
     AccountService.AccountView disable(@PathVariable String name, Authentication who) {
         return accounts.disable(name, who.getName());
+    }
+
+    /** An admin sets a database account's password. */
+    @PostMapping("/api/accounts/{name}/password")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void resetPassword(@PathVariable String name, @RequestBody NewPassword req, Authentication who) {
+        accounts.setPassword(name, null, req.password(), who.getName());
+    }
+
+    /** Who the caller is, and with what role. */
+    @GetMapping("/api/me")
+    Me me(Authentication who) {
+        boolean token = who.getPrincipal() instanceof ApiTokenPrincipal;
+        return new Me(token ? ((ApiTokenPrincipal) who.getPrincipal()).owner() : who.getName(),
+                Role.of(who).map(Role::name).orElse(null), token);
+    }
+
+    /** A person changes their own password, giving the current one (not with a token). */
+    @PostMapping("/api/me/password")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void changePassword(@RequestBody NewPassword req, Authentication who) {
+        if (who.getPrincipal() instanceof ApiTokenPrincipal) {
+            throw org.stbguest.operator.DomainException.forbidden("password-needs-login",
+                    "a password is changed after logging in with it, not with a token");
+        }
+        if (req.currentPassword() == null) {
+            throw org.stbguest.operator.DomainException.invalid("current-password-required",
+                    "give the current password");
+        }
+        accounts.setPassword(who.getName(), req.currentPassword(), req.password(), who.getName());
     }
 
     /** Creates a token for the caller's account; the answer carries the token, shown this once. */

@@ -91,6 +91,31 @@ public class AccountService implements AccountDirectory {
         return list().stream().filter(a -> a.name().equals(name)).findFirst().orElseThrow();
     }
 
+    /**
+     * Sets a database account's password: an admin's reset ({@code current} null), or the account's own change, which
+     * must give the current password. Accounts from configuration change in configuration only.
+     */
+    @Transactional
+    public void setPassword(String name, String current, String password, String actor) {
+        if (configured.names().contains(name)) {
+            throw DomainException.conflict("account-configured",
+                    "account " + name + " comes from the server's configuration; change its password there");
+        }
+        StoredAccount account = find(name).orElseThrow(() -> DomainException.notFound("account-not-found",
+                "no enabled account " + name));
+        if (password == null || password.length() < MIN_PASSWORD || password.length() > 200) {
+            throw DomainException.invalid("weak-password", "a password has " + MIN_PASSWORD + " to 200 characters");
+        }
+        if (current != null && !encoder.matches(current, account.passwordHash())) {
+            audit.recordRefusal(actor, "account.password_refused", "account/" + name, "wrong current password");
+            throw DomainException.forbidden("wrong-password", "the current password is wrong");
+        }
+        jdbc.sql("update operator_account set password_hash = :h where name = :n")
+                .param("h", encoder.encode(password)).param("n", name).update();
+        audit.record(actor, current == null ? "account.password_reset" : "account.password_change",
+                "account/" + name, null);
+    }
+
     @Transactional(readOnly = true)
     public List<AccountView> list() {
         List<AccountView> all = new java.util.ArrayList<>();

@@ -104,7 +104,7 @@ class SecurityConfiguration {
      * DISTRIBUTOR   /api/distributor/**                        (transmissions, signed statements)
      * CALLCENTER    POST /api/tickets                          (operators too)
      * ADMIN         /api/accounts/**, /api/integrations/**
-     * VIEWER        /api/tokens/**                             (each caller's own tokens; an admin's reach all)
+     * VIEWER        /api/tokens/**, /api/me/**                 (each caller's own tokens and password; an admin's reach all)
      * RELEASE_MGR   POST /api/images/{id}/signatures|release|revoke, /api/images/gc, /api/keysets, /api/keysets/cosign,
      *               /api/rollouts/{id}/finalize
      * OPERATOR      GET /api/audit; every other POST/PUT/PATCH/DELETE under /api (enrol, upload, run rollouts)
@@ -131,7 +131,8 @@ class SecurityConfiguration {
                                 Role.OPERATOR.name())
                         .requestMatchers("/api/accounts", "/api/accounts/**", "/api/integrations",
                                 "/api/integrations/**").hasRole(Role.ADMIN.name())
-                        .requestMatchers("/api/tokens", "/api/tokens/**").hasRole(Role.VIEWER.name())
+                        .requestMatchers("/api/tokens", "/api/tokens/**", "/api/me", "/api/me/**")
+                        .hasRole(Role.VIEWER.name())
                         .requestMatchers(HttpMethod.POST, "/api/images/*/signatures", "/api/images/*/release",
                                 "/api/images/*/revoke", "/api/images/gc", "/api/keysets", "/api/keysets/cosign",
                                 "/api/rollouts/*/finalize").hasRole(Role.RELEASE_MANAGER.name())
