@@ -40,6 +40,15 @@ abstract class ApiTestSupport {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * A test account's password as a bcrypt hash of the lowest cost: the server checks the password of every request
+     * that logs in with it, and at the default cost that is most of the time of a test that makes a thousand calls.
+     * (An account given in plain text is hashed at the default cost at start: {@code HardeningApiTest}'s victim.)
+     */
+    static String quickHash(String password) {
+        return "{bcrypt}" + new org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder(4).encode(password);
+    }
+
     protected static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }

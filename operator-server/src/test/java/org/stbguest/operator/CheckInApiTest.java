@@ -37,7 +37,7 @@ class CheckInApiTest extends ApiTestSupport {
         r.add("stb.rollout-tick", () -> "200ms");
         r.add("stb.keys.passphrase", () -> "test-passphrase");
         r.add("server.shutdown", () -> "immediate");
-        r.add("stb.security.accounts.ops.password", () -> "ops-secret");
+        r.add("stb.security.accounts.ops.password", () -> ApiTestSupport.quickHash("ops-secret"));
         r.add("stb.security.accounts.ops.roles", () -> "ADMIN");
         r.add("stb.limits.check-ins-per-minute", () -> "40");
         // a long write interval: only the flush before a read can make a check-in visible this soon

@@ -40,9 +40,9 @@ class HostileInputTest {
         r.add("stb.keys.passphrase", () -> "test-passphrase");
         // the test JVM closes its contexts at exit: no graceful wait for requests a hostile test left open
         r.add("server.shutdown", () -> "immediate");
-        r.add("stb.security.accounts.ops.password", () -> "ops-secret");
+        r.add("stb.security.accounts.ops.password", () -> ApiTestSupport.quickHash("ops-secret"));
         r.add("stb.security.accounts.ops.roles", () -> "ADMIN");
-        r.add("stb.security.accounts.cc.password", () -> "cc-secret");
+        r.add("stb.security.accounts.cc.password", () -> ApiTestSupport.quickHash("cc-secret"));
         r.add("stb.security.accounts.cc.roles", () -> "CALLCENTER");
         r.add("stb.limits.reports-per-minute", () -> "100000");
     }

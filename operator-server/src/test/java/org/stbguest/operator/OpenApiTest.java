@@ -32,7 +32,7 @@ class OpenApiTest extends ApiTestSupport {
         r.add("stb.data-dir", dataDir::toString);
         r.add("stb.keys.passphrase", () -> "test-passphrase");
         r.add("server.shutdown", () -> "immediate");
-        r.add("stb.security.accounts.ops.password", () -> "ops-secret");
+        r.add("stb.security.accounts.ops.password", () -> ApiTestSupport.quickHash("ops-secret"));
         r.add("stb.security.accounts.ops.roles", () -> "ADMIN");
     }
 

@@ -45,7 +45,7 @@ class RolesApiTest extends ApiTestSupport {
     }
 
     private static void account(DynamicPropertyRegistry r, String name, String role) {
-        r.add("stb.security.accounts." + name + ".password", () -> name + "-secret-pw");
+        r.add("stb.security.accounts." + name + ".password", () -> ApiTestSupport.quickHash(name + "-secret-pw"));
         r.add("stb.security.accounts." + name + ".roles", () -> role);
     }
 

@@ -38,7 +38,7 @@ class TargetingApiTest extends ApiTestSupport {
         r.add("stb.guard.interval", () -> "200ms");
         r.add("stb.keys.passphrase", () -> "test-passphrase");
         r.add("server.shutdown", () -> "immediate");
-        r.add("stb.security.accounts.ops.password", () -> "ops-secret");
+        r.add("stb.security.accounts.ops.password", () -> ApiTestSupport.quickHash("ops-secret"));
         r.add("stb.security.accounts.ops.roles", () -> "ADMIN");
         r.add("stb.guard.calibration-runs", () -> "4000");
         r.add("stb.security.fleet-enrolment-secret", () -> "batch-7-secret");
