@@ -83,7 +83,9 @@ final class CheckInBench {
                         .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(30));
                 int answerBytes = http.send(base.copy().header("Authorization", "Bearer bench-token-0").build(),
                         HttpResponse.BodyHandlers.ofByteArray()).body().length;
-                drive(server.uri, body, fleet, 16, phase, null); // warm-up
+                // warm-up: a minute at least before the first figures (the JIT on two shared cores needs it: a cold
+                // server answers a third of its warm rate), a phase before each later fleet's
+                drive(server.uri, body, fleet, 16, results.isEmpty() ? phase.multipliedBy(4) : phase, null);
                 List<Integer> order = new ArrayList<>(connections);
                 if (order.remove(Integer.valueOf(16))) {
                     order.add(16); // the figure last

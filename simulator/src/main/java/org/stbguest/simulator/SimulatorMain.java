@@ -28,7 +28,8 @@ public final class SimulatorMain {
             (default 15) with T client threads (default 4).
 
             checkin measures check-ins answered by the real server (bench/checkin): for each fleet size (default
-            10000,100000) and each connection count (default 4,16,64), S seconds (default 15) after a warm-up.
+            10000,100000) and each connection count (default 4,16,64), S seconds (default 15) after a warm-up (4 S before
+            the first fleet, S before the next).
 
             agent-install (bench/agent-install) has the real agent process (-Xmx X MiB, default 64) install the
             guest image IMG padded to M MiB (default 512) from the real server and distributor over multicast on

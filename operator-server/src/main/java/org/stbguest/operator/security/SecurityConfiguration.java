@@ -195,6 +195,10 @@ class SecurityConfiguration {
             List<Role> parsed = account.roles().stream().map(r -> Role.parse(r).orElseThrow(() ->
                     new IllegalStateException("account " + name + ": unknown role " + r + " (one of "
                             + java.util.Arrays.toString(Role.values()) + ")"))).toList();
+            if (parsed.isEmpty()) {
+                throw new IllegalStateException("account " + name + " has no role (stb.security.accounts." + name
+                        + ".roles)");
+            }
             String pw = account.password().startsWith("{") ? account.password() : encoder.encode(account.password());
             users.put(name, User.withUsername(name).password(pw)
                     .roles(parsed.stream().map(Role::name).toArray(String[]::new)).build());
