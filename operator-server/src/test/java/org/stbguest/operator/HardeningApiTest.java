@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Random;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -257,6 +258,60 @@ class HardeningApiTest extends ApiTestSupport {
         HttpResponse<String> tooMany = post("/api/device/report-batch", big, "Bearer " + box.token);
         assertThat(tooMany.statusCode()).isEqualTo(400);
         assertThat(count("select count(*) from device_event") - before).isEqualTo(3);
+    }
+
+    @Test
+    void aReportSentAgainAfterALostAnswerIsStoredOnceAndDoesNotTurnTheBoxBack() throws Exception {
+        Device box = enroll("SN-ONCE", "stb-x1");
+        Device other = enroll("SN-ONCE-2", "stb-x1");
+        String v1 = "c3".repeat(32);
+        String v2 = "d4".repeat(32);
+        String activated = report("ACTIVATED", v2, "B", "11111111-1111-4111-8111-111111111111");
+        String crash = report("CRASHED", v2, "B", "33333333-3333-4333-8333-333333333333");
+        String rolledBack = report("ROLLED_BACK", v1, "A", "22222222-2222-4222-8222-222222222222");
+        String first = "[" + activated + "," + crash + "," + crash + "]";
+
+        HttpResponse<String> r = post("/api/device/report-batch", first, "Bearer " + box.token);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        assertThat(json(r).get("stored").asInt()).as("the same id twice in one batch is one report").isEqualTo(2);
+        assertThat(json(post("/api/device/report-batch", "[" + rolledBack + "]", "Bearer " + box.token))
+                .get("stored").asInt()).isEqualTo(1);
+        assertThat(active(box)).isEqualTo(v1);
+
+        // the first batch again, as a box sends it when the 202 was lost: taken, nothing stored, the box stays on v1
+        r = post("/api/device/report-batch", first, "Bearer " + box.token);
+        assertThat(r.statusCode()).isEqualTo(202);
+        assertThat(json(r).get("stored").asInt()).isZero();
+        assertThat(active(box)).as("an old ACTIVATED sent again must not undo the rollback").isEqualTo(v1);
+        assertThat(count("select count(*) from device_event where device_id = '" + box.id + "'")).isEqualTo(3);
+        assertThat(count("select count(*) from device_event where device_id = '" + box.id + "' and type = 'CRASHED'"))
+                .as("the guard counts a crash once").isEqualTo(1);
+
+        // ids are a device's own: another box's report with the same id is its own report, not a repeat
+        assertThat(json(post("/api/device/report-batch", "[" + crash + "]", "Bearer " + other.token))
+                .get("stored").asInt()).isEqualTo(1);
+        // reports without an id (older agents) are stored every time
+        String anonymous = "{\"type\":\"REFUSED\",\"role\":\"entertainment\"}";
+        assertThat(json(post("/api/device/report-batch", "[" + anonymous + "," + anonymous + "]",
+                "Bearer " + other.token)).get("stored").asInt()).isEqualTo(2);
+
+        long before = count("select count(*) from device_event");
+        HttpResponse<String> bad = post("/api/device/report-batch", "[" + report("CRASHED", v2, "B", "not-a-uuid") + "]",
+                "Bearer " + box.token);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("application/problem+json"));
+        assertThat(count("select count(*) from device_event")).isEqualTo(before);
+    }
+
+    private static String report(String type, String digest, String slot, String id) {
+        return "{\"type\":\"" + type + "\",\"role\":\"entertainment\",\"digest\":\"" + digest + "\",\"slot\":\""
+                + slot + "\",\"id\":\"" + id + "\"}";
+    }
+
+    private String active(Device box) {
+        return jdbc.sql("select active_digest from device_role_state where device_id = ? and role = 'entertainment'")
+                .param(UUID.fromString(box.id)).query(String.class).single();
     }
 
     @Test

@@ -48,12 +48,11 @@ final class IngestBench {
             System.out.println(DEVICES + " devices enrolled; " + threads + " client threads; phases of "
                     + phase.toSeconds() + " s after a warm-up of the same length");
 
-            byte[] batch = reports();
             double events = measure("events", phase, threads, (n, count) -> {
                 Enrollment box = boxes.get((int) (n % boxes.size()));
                 HttpResponse<Void> r = http.send(HttpRequest.newBuilder(server.uri.resolve("/api/device/report-batch"))
                         .header("Authorization", "Bearer " + box.token()).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(batch)).build(), HttpResponse.BodyHandlers.discarding());
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(reports())).build(), HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 202) {
                     count.addAndGet(EVENTS_PER_BATCH);
                 }
@@ -125,6 +124,7 @@ final class IngestBench {
         return count.get();
     }
 
+    /** A batch as an agent sends it: each report with its own id (the server stores a device's id once). */
     private static byte[] reports() {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < EVENTS_PER_BATCH; i++) {
@@ -132,7 +132,7 @@ final class IngestBench {
                 sb.append(',');
             }
             sb.append("{\"type\":\"REFUSED\",\"role\":\"entertainment\",\"detail\":\"statement REPLAYED: #").append(i)
-                    .append(" is not newer\"}");
+                    .append(" is not newer\",\"id\":\"").append(java.util.UUID.randomUUID()).append("\"}");
         }
         return sb.append(']').toString().getBytes(StandardCharsets.UTF_8);
     }

@@ -10,7 +10,8 @@ import org.stbguest.device.api.Enrollment;
 
 /**
  * A box's device-API calls as the server tests make them by hand: a check-in describing one guest role in slot A (and,
- * when given, another image in slot B), and a report about slot B.
+ * when given, another image in slot B), and a report about slot B. A report's id is drawn from the box, its type and
+ * digest, so sending one again is what an agent does when an answer was lost: the same report with the same id.
  */
 final class BoxCalls {
 
@@ -30,7 +31,8 @@ final class BoxCalls {
     static HttpResponse<String> report(HttpClient http, URI server, Enrollment box, String role, String type,
                                        String digest) throws IOException, InterruptedException {
         return send(http, server.resolve("api/device/reports"), box, "{\"type\":\"" + type + "\",\"role\":\"" + role
-                + "\",\"digest\":\"" + digest + "\",\"slot\":\"B\"}");
+                + "\",\"digest\":\"" + digest + "\",\"slot\":\"B\",\"id\":\"" + java.util.UUID.nameUUIDFromBytes(
+                (box.deviceId() + "/" + type + "/" + digest).getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\"}");
     }
 
     private static HttpResponse<String> send(HttpClient http, URI uri, Enrollment box, String json)

@@ -3,6 +3,7 @@ package org.stbguest.agent;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,9 @@ import org.stbguest.device.api.DeviceReport;
  * server that is down, or a power cut, loses nothing: the outbox is sent again with a growing, jittered delay, and
  * after a restart. Bounded: past {@link #MAX_REPORTS} the oldest reports are dropped (the check-in still carries the
  * box's state).
+ *
+ * <p>Each report gets its id when it is saved, so the server stores it once however often it is sent: a batch whose
+ * answer was lost (the server took it, then went down) is sent again and not counted twice.
  */
 final class ReportOutbox implements AutoCloseable {
 
@@ -47,7 +51,15 @@ final class ReportOutbox implements AutoCloseable {
         this.minRetryMillis = Math.max(1, minRetryMillis);
         this.maxRetryMillis = Math.max(this.minRetryMillis, maxRetryMillis);
         try {
-            file.load().ifPresent(body -> pending.addAll(List.of(DeviceApiJson.mapper().readValue(body, DeviceReport[].class))));
+            boolean named = false;
+            for (DeviceReport r : file.load().map(body -> DeviceApiJson.mapper().readValue(body, DeviceReport[].class))
+                    .orElse(new DeviceReport[0])) {
+                named |= r.id() == null;
+                pending.add(r.id() == null ? r.withId(UUID.randomUUID()) : r); // an outbox an older agent left
+            }
+            if (named) {
+                save(); // the ids it got stay theirs across another restart
+            }
         } catch (RuntimeException e) { // a valid copy that does not parse: start empty rather than not at all
             log.warn("event=outbox_unreadable device={} error={}", device, e.toString());
         }
@@ -59,7 +71,7 @@ final class ReportOutbox implements AutoCloseable {
             return;
         }
         synchronized (this) {
-            pending.add(report);
+            pending.add(report.id() == null ? report.withId(UUID.randomUUID()) : report);
             while (pending.size() > MAX_REPORTS) {
                 DeviceReport dropped = pending.remove(0);
                 log.warn("event=report_dropped device={} type={} reason=outbox_full", device, dropped.type());

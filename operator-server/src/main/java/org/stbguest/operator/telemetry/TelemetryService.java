@@ -100,22 +100,65 @@ public class TelemetryService {
                     + limits.reportsPerMinute() + " report requests in a minute");
         }
         java.sql.Timestamp now = java.sql.Timestamp.from(clock.instant());
-        List<Object[]> rows = new java.util.ArrayList<>(reports.size());
-        for (DeviceReport r : reports) {
+        int n = reports.size();
+        String[] type = new String[n], role = new String[n], digest = new String[n], slot = new String[n],
+                detail = new String[n];
+        UUID[] id = new UUID[n];
+        for (int i = 0; i < n; i++) {
+            DeviceReport r = reports.get(i);
+            type[i] = r.type().name();
+            role[i] = r.role();
+            digest[i] = r.digest() == null ? null : r.digest().hex();
+            slot[i] = r.slot() == null ? null : r.slot().name();
+            detail[i] = r.detail();
+            id[i] = r.id();
+        }
+        // one statement for the batch; a report whose id this device sent before (its acknowledgement was lost) is
+        // not stored again, and only what is stored moves the device's state and the counters
+        List<UUID> stored = batch.execute((java.sql.Connection c) -> {
+            try (var ps = c.prepareStatement("""
+                    insert into device_event (device_id, type, role, digest, slot, detail, occurred_at, report_id)
+                    select ?, r.type, r.role, r.digest, r.slot, r.detail, ?, r.id
+                    from unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::text[], ?::uuid[])
+                        with ordinality as r(type, role, digest, slot, detail, id, n)
+                    order by r.n
+                    on conflict (device_id, report_id) where report_id is not null do nothing
+                    returning report_id""")) {
+                ps.setObject(1, deviceId);
+                ps.setTimestamp(2, now);
+                ps.setArray(3, c.createArrayOf("varchar", type));
+                ps.setArray(4, c.createArrayOf("varchar", role));
+                ps.setArray(5, c.createArrayOf("varchar", digest));
+                ps.setArray(6, c.createArrayOf("varchar", slot));
+                ps.setArray(7, c.createArrayOf("text", detail));
+                ps.setArray(8, c.createArrayOf("uuid", id));
+                List<UUID> rows = new java.util.ArrayList<>(n);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(rs.getObject(1, UUID.class));
+                    }
+                }
+                return rows;
+            }
+        });
+        int repeated = n - stored.size();
+        java.util.Set<UUID> fresh = new java.util.HashSet<>(stored); // rows are inserted in order: the first of a
+        for (DeviceReport r : reports) {                            // repeated id is the one stored
+            if (r.id() != null && !fresh.remove(r.id())) {
+                continue; // stored before
+            }
             if (r.type() == org.stbguest.device.api.ReportType.STAGED
                     || r.type() == org.stbguest.device.api.ReportType.ACTIVATED
                     || r.type() == org.stbguest.device.api.ReportType.ROLLED_BACK) {
                 devices.applyReport(deviceId, r);
             }
-            rows.add(new Object[] {deviceId, r.type().name(), r.role(), r.digest() == null ? null : r.digest().hex(),
-                    r.slot() == null ? null : r.slot().name(), r.detail(), now});
-        }
-        batch.batchUpdate("insert into device_event (device_id, type, role, digest, slot, detail, occurred_at) "
-                + "values (?, ?, ?, ?, ?, ?, ?)", rows);
-        for (DeviceReport r : reports) {
             meters.counter("stb.reports", "type", r.type().name()).increment();
         }
-        return reports.size();
+        if (repeated > 0) {
+            meters.counter("stb.reports.repeated").increment(repeated);
+            log.debug("event=reports_repeated device={} repeated={}", deviceId, repeated);
+        }
+        return stored.size();
     }
 
     /**
