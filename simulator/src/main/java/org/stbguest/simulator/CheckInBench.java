@@ -52,14 +52,9 @@ final class CheckInBench {
         try (EmbeddedServer server = new EmbeddedServer(dir.resolve("server"), dir.resolve("checkin.log"),
                 Map.of("stb.check-in-interval", "300s"))) {
             OperatorApi admin = new OperatorApi(http, server.uri, "admin", server.adminPassword);
-            Random random = new Random(7);
-            byte[] bytes = new byte[4 << 20];
-            random.nextBytes(bytes);
-            var v1 = admin.upload(bytes, ROLE, 1, 1, List.of(MODEL));
-            admin.release(v1.id());
-            random.nextBytes(bytes);
-            var v2 = admin.upload(bytes, ROLE, 2, 1, List.of(MODEL));
-            admin.release(v2.id());
+            OperatorApi.Image[] images = images(admin);
+            var v1 = images[0];
+            var v2 = images[1];
             JdbcTemplate jdbc = server.jdbc();
             int loaded = 0;
             for (int fleet : fleets) {
@@ -73,11 +68,7 @@ final class CheckInBench {
                     admin.advanceRollout(rollout.id()); // the first wave: an activate statement is out
                     System.out.println("rollout " + rollout.id() + " live: v2 staged everywhere, first wave activated");
                 }
-                String body = """
-                        {"keySetVersion":1,"roles":[{"role":"%s","activeSlot":"A","activeDigest":"%s","slots":[
-                        {"slot":"A","digest":"%s","version":1,"securityVersion":1,"successful":true},
-                        {"slot":"B","digest":"%s","version":2,"securityVersion":1,"successful":false}]}],
-                        "statements":{}}""".formatted(ROLE, v1.rootDigest(), v1.rootDigest(), v2.rootDigest());
+                String body = body(v1, v2);
                 HttpRequest.Builder base = HttpRequest.newBuilder(server.uri.resolve("/api/device/check-in"))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(30));
@@ -113,8 +104,30 @@ final class CheckInBench {
         return results.stream().allMatch(r -> r.errors() == 0) ? 0 : 1;
     }
 
+    /** Two released images of 4 MiB: v1 that the boxes run, v2 that they hold staged. */
+    static OperatorApi.Image[] images(OperatorApi admin) throws Exception {
+        Random random = new Random(7);
+        byte[] bytes = new byte[4 << 20];
+        random.nextBytes(bytes);
+        var v1 = admin.upload(bytes, ROLE, 1, 1, List.of(MODEL));
+        admin.release(v1.id());
+        random.nextBytes(bytes);
+        var v2 = admin.upload(bytes, ROLE, 2, 1, List.of(MODEL));
+        admin.release(v2.id());
+        return new OperatorApi.Image[] {v1, v2};
+    }
+
+    /** A box's check-in: running v1 in slot A, v2 staged in B, no statements held. */
+    static String body(OperatorApi.Image v1, OperatorApi.Image v2) {
+        return """
+                {"keySetVersion":1,"roles":[{"role":"%s","activeSlot":"A","activeDigest":"%s","slots":[
+                {"slot":"A","digest":"%s","version":1,"securityVersion":1,"successful":true},
+                {"slot":"B","digest":"%s","version":2,"securityVersion":1,"successful":false}]}],
+                "statements":{}}""".formatted(ROLE, v1.rootDigest(), v1.rootDigest(), v2.rootDigest());
+    }
+
     /** Adds devices {@code from} to {@code to - 1}: enrolled, checked in before, running v1 with v2 staged. */
-    private static void load(JdbcTemplate jdbc, int from, int to, String v1, String v2) {
+    static void load(JdbcTemplate jdbc, int from, int to, String v1, String v2) {
         if (to <= from) {
             return;
         }
@@ -146,7 +159,7 @@ final class CheckInBench {
      * token, and the answer is read by its Content-Length, so the load costs the machine little next to the server
      * (the JDK's HttpClient took about a third of the two cores at these rates).
      */
-    private static Result drive(java.net.URI server, String body, int devices, int connections, Duration length,
+    static Result drive(java.net.URI server, String body, int devices, int connections, Duration length,
                                 Integer answerBytes) throws Exception {
         AtomicLong next = new AtomicLong();
         AtomicLong errors = new AtomicLong();

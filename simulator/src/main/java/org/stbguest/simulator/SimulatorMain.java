@@ -16,6 +16,7 @@ public final class SimulatorMain {
             Usage: java -jar simulator/target/simulator.jar demo [options]
                    java -jar simulator/target/simulator.jar ingest [--seconds S] [--threads T]
                    java -jar simulator/target/simulator.jar checkin [--seconds S] [--devices N,N] [--connections C,C]
+                   java -jar simulator/target/simulator.jar login-flood [--seconds S] [--devices N] [--flooders F]
                    java -jar simulator/target/simulator.jar agent-install --guest IMG --agent-jar JAR [--image-mib M]
                                                                          [--xmx-mib X] [--rate BITS_PER_S]
 
@@ -30,6 +31,10 @@ public final class SimulatorMain {
             checkin measures check-ins answered by the real server (bench/checkin): for each fleet size (default
             10000,100000) and each connection count (default 4,16,64), S seconds (default 15) after a warm-up (4 S before
             the first fleet, S before the next).
+
+            login-flood (bench/login-flood) measures check-ins at 16 connections for N devices (default 100000)
+            quiet and while F threads (default 8) send HTTP Basic logins with invented names, S seconds each
+            (default 15) after a warm-up of 4 S, then what a script with the right password gets per second.
 
             agent-install (bench/agent-install) has the real agent process (-Xmx X MiB, default 64) install the
             guest image IMG padded to M MiB (default 512) from the real server and distributor over multicast on
@@ -107,6 +112,34 @@ public final class SimulatorMain {
         }
     }
 
+    private static int loginFlood(String[] args) {
+        int seconds = 15;
+        int devices = 100_000;
+        int flooders = 8;
+        try {
+            for (int i = 1; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--seconds" -> seconds = Integer.parseInt(value(args, ++i, "--seconds"));
+                    case "--devices" -> devices = Integer.parseInt(value(args, ++i, "--devices"));
+                    case "--flooders" -> flooders = Integer.parseInt(value(args, ++i, "--flooders"));
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            if (seconds < 1 || seconds > 600 || devices < 1 || devices > 2_000_000 || flooders < 1 || flooders > 64) {
+                throw new IllegalArgumentException("--seconds must be 1..600, --devices 1..2000000, --flooders 1..64");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage() + "\n\n" + USAGE);
+            return 2;
+        }
+        try {
+            return LoginFloodBench.run(Duration.ofSeconds(seconds), devices, flooders);
+        } catch (Exception e) {
+            System.err.println("login-flood failed: " + e);
+            return 1;
+        }
+    }
+
     private static List<Integer> ints(String csv) {
         return java.util.Arrays.stream(csv.split(",")).map(String::trim).map(Integer::parseInt).toList();
     }
@@ -161,6 +194,9 @@ public final class SimulatorMain {
         }
         if ("agent-install".equals(args[0])) {
             return agentInstall(args);
+        }
+        if ("login-flood".equals(args[0])) {
+            return loginFlood(args);
         }
         if (!"demo".equals(args[0])) {
             System.err.println("unknown command: " + args[0] + "\n\n" + USAGE);

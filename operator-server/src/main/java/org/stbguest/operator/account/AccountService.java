@@ -106,7 +106,7 @@ public class AccountService implements AccountDirectory {
         if (password == null || password.length() < MIN_PASSWORD || password.length() > 200) {
             throw DomainException.invalid("weak-password", "a password has " + MIN_PASSWORD + " to 200 characters");
         }
-        if (current != null && !encoder.matches(current, account.passwordHash())) {
+        if (current != null && !currentMatches(current, account.passwordHash())) {
             audit.recordRefusal(actor, "account.password_refused", "account/" + name, "wrong current password");
             throw DomainException.forbidden("wrong-password", "the current password is wrong");
         }
@@ -141,5 +141,13 @@ public class AccountService implements AccountDirectory {
     /** Whether {@code owner} is an account that may hold tokens now (configured, or in the database and enabled). */
     boolean enabled(String owner) {
         return configured.names().contains(owner) || find(owner).isPresent();
+    }
+
+    private boolean currentMatches(String current, String hash) {
+        try {
+            return encoder.matches(current, hash);
+        } catch (org.stbguest.operator.security.PasswordChecks.BusyException e) { // unchecked, not wrong: no refusal
+            throw new org.stbguest.operator.web.ApiException.Unavailable("password-checks-busy", e.getMessage());
+        }
     }
 }

@@ -45,6 +45,9 @@ class AuthenticationAudit implements AccessDeniedHandler {
 
     @EventListener
     void failed(AbstractAuthenticationFailureEvent event) {
+        if (event.getException() instanceof PasswordChecks.BusyException) {
+            return; // the password was not checked: neither a failure of the account nor a step to its lock-out
+        }
         String account = String.valueOf(event.getAuthentication().getPrincipal());
         boolean locked = throttle.failed(account);
         log.warn("event=login_failed account={} reason={} locked={}", printable(account),

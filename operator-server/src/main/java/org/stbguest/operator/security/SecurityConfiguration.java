@@ -165,9 +165,12 @@ class SecurityConfiguration {
         };
     }
 
+    /** bcrypt (by default; other {@code {id}} hashes are read), bounded and remembered by {@link PasswordChecks}. */
     @Bean
-    PasswordEncoder passwordEncoder() {
-        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    PasswordEncoder passwordEncoder(SecurityProperties security, java.time.Clock clock) {
+        SecurityProperties.PasswordCheckLimits limits = security.passwordChecks();
+        return new PasswordChecks(PasswordEncoderFactories.createDelegatingPasswordEncoder(), limits.perSecond(),
+                limits.burst(), limits.effectiveConcurrency(), limits.maxWait(), limits.remember(), limits.maxRemembered(), clock);
     }
 
     /**

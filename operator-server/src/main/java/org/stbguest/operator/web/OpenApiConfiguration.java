@@ -32,12 +32,15 @@ class OpenApiConfiguration {
     /** The errors every endpoint may answer, as problem details; each problem's {@code code} names the case. */
     private static final Map<String, String> COMMON = new LinkedHashMap<>(Map.of(
             "400", "invalid input (code names the rule broken: invalid-check-in, invalid-csv, invalid-target...)",
-            "401", "no credentials or bad ones (code: unauthorized)",
+            "401", "no credentials or bad ones (code: unauthenticated)",
             "403", "authenticated but not allowed (code: forbidden)",
             "404", "no such resource (code: device-not-found, rollout-not-found, image-not-found...)",
             "409", "the resource's state forbids it (code: illegal-transition, device-exists, version-exists...)",
             "413", "the request body is larger than allowed (code: too-large)",
-            "429", "too many requests from this client (code: check-in-rate-exceeded, too-many-reports...)"));
+            "429", "too many requests from this client (code: check-in-rate-exceeded, too-many-reports, "
+                    + "too-many-login-failures...)",
+            "503", "retry after Retry-After: the database cannot be reached (code: database-unavailable), or the server "
+                    + "checks no more passwords this second (code: password-checks-busy)"));
 
     @Bean
     OpenAPI stbOpenApi() {
