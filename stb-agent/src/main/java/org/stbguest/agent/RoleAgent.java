@@ -87,11 +87,24 @@ final class RoleAgent {
     /**
      * Moves this role towards its desired state: runs {@code wanted} (named by a verified director statement) if a
      * slot holds it, and otherwise stages what the server offers.
+     *
+     * <p>A box whose trials were all cut short by power cuts (each boot of a slot on trial spends one of its tries,
+     * as a bootloader counts them) can be left with nothing bootable although no guest ever failed. It then tries the
+     * wanted image again, with fresh tries, rather than stay without a guest until the server wants another one; a
+     * slot whose guest did fail keeps its failure and is not tried again.
      */
     synchronized void apply(RoleDirective directive, Digest wanted) throws IOException, InterruptedException {
-        if (wanted != null && !wanted.equals(pair.activeDigest().orElse(null)) && !refused.contains(wanted)) {
+        if (wanted != null && !refused.contains(wanted)) {
             Optional<Slot> holder = pair.slotHolding(wanted);
-            if (holder.isPresent()) {
+            boolean active = wanted.equals(pair.activeDigest().orElse(null));
+            boolean stranded = active && holder.isPresent() && pair.slot(holder.get()).failure() == null
+                    && !pair.slot(Slot.A).bootable() && !pair.slot(Slot.B).bootable();
+            if (holder.isPresent() && (!active || stranded)) {
+                if (stranded) {
+                    log.warn("event=trial_retried device={} role={} slot={} image={} reason=\"its tries were spent "
+                                    + "by interrupted boots and nothing else is bootable\"", config.deviceId(), role,
+                            holder.get(), wanted.shortHex());
+                }
                 activate(holder.get());
                 return;
             }

@@ -218,6 +218,29 @@ class CrashPointTest {
     }
 
     @Test
+    void aBoxWhoseTrialsWereAllCutShortTriesTheWantedImageAgain() throws Exception {
+        var v1 = lab.image(1, 1, 3, 1);
+        PowerCutDisk disk = factory(v1);
+        // as power cuts during trial boots leave it: slot A on trial with its tries spent, no guest ever failed, and
+        // nothing else to boot (the box's first install never came up long enough to commit)
+        var store = new BootControlStore(disk, STATE);
+        SlotPair pair = store.load(BoxLab.ROLE).orElseThrow();
+        pair.setActiveForTrial(Slot.A, 1);
+        assertThat(pair.selectBootSlot()).contains(Slot.A); // the boot the power cut ended: its one try spent
+        store.save(pair);
+        assertThat(pair.slot(Slot.A).bootable() || pair.slot(Slot.B).bootable()).isFalse();
+        assertThat(pair.slot(Slot.A).failure()).isNull();
+
+        lab.want(null, lab.activate(1, v1)); // the server still wants what the box holds
+        PowerCutDisk left = disk.survivors();
+        StbAgent a = boot(left);
+        await().atMost(PATIENCE).alias("the stranded image is tried again and committed").until(() -> quiet(a, runs(v1)));
+        assertThat(lab.reports).anyMatch(r -> r.type() == org.stbguest.device.api.ReportType.ACTIVATED
+                && v1.digest().equals(r.digest()));
+        assertThat(unverifiedBoots).isEmpty();
+    }
+
+    @Test
     void aFinalizeSurvivesACutAtEveryOperation() throws Exception {
         var v1 = lab.image(1, 1, 3, 1);
         var v2 = lab.image(2, 2, 3, 2);

@@ -211,6 +211,12 @@ class AgentProcessTest {
                 // an order every other kill, alternately an install (an image neither slot holds) and a rollback (to
                 // the image in the other slot); the kill in between falls on a restart that carries the order on
                 SlotPair held = pair(dir);
+                // what the box runs: its active slot once committed; after a trial cut short, the committed slot it
+                // falls back to (an order for that one would be carried out already, and cut nothing short)
+                var running = held == null ? null : java.util.Arrays.stream(Slot.values())
+                        .filter(s -> held.slot(s).successful())
+                        .max(java.util.Comparator.comparingInt(s -> held.slot(s).priority()))
+                        .map(s -> held.slot(s).digest()).orElse(null);
                 int other = -1;
                 int fresh = -1;
                 for (int i = 0; i < images.size(); i++) {
@@ -218,7 +224,7 @@ class AgentProcessTest {
                     boolean inSlot = held != null && held.slotHolding(d).isPresent();
                     if (!inSlot && fresh < 0) {
                         fresh = i;
-                    } else if (inSlot && !d.equals(held.activeDigest().orElse(null))) {
+                    } else if (inSlot && !d.equals(running)) {
                         other = i;
                     }
                 }
