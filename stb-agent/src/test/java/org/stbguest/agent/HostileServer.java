@@ -35,6 +35,15 @@ public final class HostileServer implements AutoCloseable {
     });
     private volatile Behaviour behaviour = ex -> ex.sendResponseHeaders(404, -1);
 
+    /** A new server on a free loopback port, for a field initializer. */
+    static HostileServer start() {
+        try {
+            return new HostileServer();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     HostileServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.setExecutor(threads);

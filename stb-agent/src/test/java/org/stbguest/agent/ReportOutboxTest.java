@@ -32,7 +32,7 @@ import org.stbguest.device.api.ReportType;
  */
 class ReportOutboxTest {
 
-    private final HostileServer server = start();
+    private final HostileServer server = HostileServer.start();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     private final ExecutorService workers = Executors.newFixedThreadPool(2);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -44,14 +44,6 @@ class ReportOutboxTest {
 
     @TempDir
     Path dir;
-
-    private static HostileServer start() {
-        try {
-            return new HostileServer();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 
     @AfterEach
     void stop() {

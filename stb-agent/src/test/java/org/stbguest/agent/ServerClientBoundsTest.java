@@ -23,17 +23,9 @@ class ServerClientBoundsTest {
     static final AgentConfig.Limits LIMITS = new AgentConfig.Limits(Duration.ofMillis(100), Duration.ofSeconds(5), 0.1,
             1 << 20, 2000, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(6));
 
-    private final HostileServer server = startServer();
+    private final HostileServer server = HostileServer.start();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ServerClient client = new ServerClient(http, server.uri(), "stbd_token", LIMITS);
-
-    private static HostileServer startServer() {
-        try {
-            return new HostileServer();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 
     @AfterEach
     void stop() {

@@ -63,7 +63,7 @@ class StbAgentHostileTest {
             new RoleKeys(2, List.of(release1.publicKey(), release2.publicKey())),
             new RoleKeys(1, List.of(director.publicKey()))), root);
 
-    private final HostileServer server = start();
+    private final HostileServer server = HostileServer.start();
     private final List<Long> checkIns = new CopyOnWriteArrayList<>();
     private final List<DeviceReport> reports = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
@@ -72,14 +72,6 @@ class StbAgentHostileTest {
     private final AgentRuntime runtime = new AgentRuntime(loops, scheduler, workers,
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), java.time.InstantSource.system());
     private StbAgent agent;
-
-    private static HostileServer start() {
-        try {
-            return new HostileServer();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 
     @AfterEach
     void stop() {

@@ -3,38 +3,18 @@ package org.stbguest.operator.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.crypto.password.PasswordEncoder;
 
 /** Password checks: bounded in number at once, a match remembered by password and stored hash, a failure never. */
 class PasswordChecksTest {
 
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-04T10:00:00Z"));
-    private final Clock clock = new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    private final DeviceRateLimiterTest.ManualClock clock = new DeviceRateLimiterTest.ManualClock();
 
     /** Matches when the raw password is the stored hash without its "hash:" prefix, counting every check. */
     private static final class Counting implements PasswordEncoder {
@@ -80,7 +60,7 @@ class PasswordChecksTest {
         // a password that ends where another's hash begins is not mistaken for it (lengths are part of the memo)
         assertThat(checks.matches("secret-on", "ehash:secret-one")).isFalse();
 
-        now.set(now.get().plus(Duration.ofMinutes(5)).plusSeconds(1));
+        clock.millis += Duration.ofMinutes(5).plusSeconds(1).toMillis();
         assertThat(checks.matches("secret-one", "hash:secret-one")).isTrue();
         assertThat(bcrypt.checks.get()).as("remembered for five minutes, then checked again").isEqualTo(6);
         assertThat(checks.remembered()).isEqualTo(1);
@@ -139,10 +119,10 @@ class PasswordChecksTest {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("refused without waiting").isLessThan(Duration.ofSeconds(1));
         assertThat(bcrypt.checks.get()).as("the refused guess cost no check").isEqualTo(3);
         assertThat(checks.matches("right", "hash:right")).as("remembered: no token needed").isTrue();
-        now.set(now.get().plusMillis(500)); // one token back at 2 a second
+        clock.millis += 500; // one token back at 2 a second
         assertThat(checks.matches("guess-4", "hash:right")).isFalse();
         assertThatThrownBy(() -> checks.matches("guess-5", "hash:right")).isInstanceOf(PasswordChecks.BusyException.class);
-        now.set(now.get().plusSeconds(60)); // full again, but never above the burst
+        clock.millis += 60_000; // full again, but never above the burst
         for (int i = 0; i < 3; i++) {
             assertThat(checks.matches("guess-" + (6 + i), "hash:right")).isFalse();
         }
