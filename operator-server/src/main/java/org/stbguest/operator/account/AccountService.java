@@ -31,6 +31,8 @@ public class AccountService implements AccountDirectory {
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
     static final int MIN_PASSWORD = 12;
+    /** bcrypt reads at most 72 bytes of a password; a longer one would be cut without a word, so it is refused. */
+    static final int MAX_PASSWORD_BYTES = 72;
 
     private final JdbcClient jdbc;
     private final AuditLog audit;
@@ -53,9 +55,7 @@ public class AccountService implements AccountDirectory {
         }
         Role r = Role.parse(role).filter(Role::isPerson).orElseThrow(() -> DomainException.invalid("invalid-role",
                 "an account's role is one of viewer, operator, release-manager, admin (services use API tokens)"));
-        if (password == null || password.length() < MIN_PASSWORD || password.length() > 200) {
-            throw DomainException.invalid("weak-password", "a password has " + MIN_PASSWORD + " to 200 characters");
-        }
+        checkPassword(password);
         if (configured.names().contains(name) || jdbc.sql("select count(*) from operator_account where name = :n")
                 .param("n", name).query(Long.class).single() > 0) {
             throw DomainException.conflict("account-exists", "an account named " + name + " exists");
@@ -103,9 +103,7 @@ public class AccountService implements AccountDirectory {
         }
         StoredAccount account = find(name).orElseThrow(() -> DomainException.notFound("account-not-found",
                 "no enabled account " + name));
-        if (password == null || password.length() < MIN_PASSWORD || password.length() > 200) {
-            throw DomainException.invalid("weak-password", "a password has " + MIN_PASSWORD + " to 200 characters");
-        }
+        checkPassword(password);
         if (current != null && !currentMatches(current, account.passwordHash())) {
             audit.recordRefusal(actor, "account.password_refused", "account/" + name, "wrong current password");
             throw DomainException.forbidden("wrong-password", "the current password is wrong");
@@ -148,6 +146,14 @@ public class AccountService implements AccountDirectory {
             return encoder.matches(current, hash);
         } catch (org.stbguest.operator.security.PasswordChecks.BusyException e) { // unchecked, not wrong: no refusal
             throw new org.stbguest.operator.web.ApiException.Unavailable("password-checks-busy", e.getMessage());
+        }
+    }
+
+    private static void checkPassword(String password) {
+        if (password == null || password.length() < MIN_PASSWORD
+                || password.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PASSWORD_BYTES) {
+            throw DomainException.invalid("weak-password", "a password has at least " + MIN_PASSWORD
+                    + " characters and at most " + MAX_PASSWORD_BYTES + " bytes in UTF-8 (bcrypt's limit)");
         }
     }
 }

@@ -69,6 +69,20 @@ class PasswordChecksApiTest {
     }
 
     @Test
+    void passwordsLongerThanBcryptTakesAreAClearAnswerNotAnError() throws Exception {
+        String longPassword = "p".repeat(100); // bcrypt takes 72 bytes at most
+        assertThat(get("/api/images", "root", longPassword).statusCode()).isEqualTo(401);
+        assertThat(get("/api/images", "nobody-long", longPassword).statusCode()).isEqualTo(401);
+        HttpResponse<String> create = post("/api/accounts", "{\"name\":\"erin\",\"password\":\"" + longPassword
+                + "\",\"role\":\"viewer\"}", "root", "root-secret-pw");
+        assertThat(create.statusCode()).as(create.body()).isEqualTo(400);
+        assertThat(create.body()).contains("urn:stb:problem:weak-password", "72 bytes");
+        assertThat(post("/api/accounts", "{\"name\":\"erin\",\"password\":\"" + "é".repeat(40)
+                + "\",\"role\":\"viewer\"}", "root", "root-secret-pw").statusCode())
+                .as("80 bytes in 40 characters").isEqualTo(400);
+    }
+
+    @Test
     void aBusyServerAnswers503WithoutCountingAFailureAndARememberedPasswordStillGetsIn() throws Exception {
         PasswordChecks checks = (PasswordChecks) encoder;
         assertThat(post("/api/accounts", "{\"name\":\"dana\",\"password\":\"dana-long-password\",\"role\":\"viewer\"}",
