@@ -202,6 +202,11 @@ class SecurityConfiguration {
                 throw new IllegalStateException("account " + name + " has no role (stb.security.accounts." + name
                         + ".roles)");
             }
+            if (!account.password().startsWith("{")
+                    && account.password().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 72) {
+                throw new IllegalStateException("account " + name + ": a password has at most 72 bytes (bcrypt's "
+                        + "limit; a longer one would be cut without a word)");
+            }
             String pw = account.password().startsWith("{") ? account.password() : encoder.encode(account.password());
             users.put(name, User.withUsername(name).password(pw)
                     .roles(parsed.stream().map(Role::name).toArray(String[]::new)).build());
