@@ -47,13 +47,13 @@ final class Api {
     }
 
     JsonNode get(String path) throws IOException, InterruptedException {
-        return send(request(path).GET().build());
+        return send(request(path).GET().build(), true);
     }
 
     JsonNode post(String path, Object body) throws IOException, InterruptedException {
         byte[] json = body instanceof byte[] b ? b : DeviceApiJson.mapper().writeValueAsBytes(body);
         return send(request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build(), true);
     }
 
     /** Streams a file as the request body, reporting bytes sent. */
@@ -62,7 +62,7 @@ final class Api {
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
                 HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, progress)), size);
         return send(request(path).header("Content-Type", "application/octet-stream").timeout(Duration.ofHours(2))
-                .POST(body).build());
+                .POST(body).build(), false); // an image is not sent twice; the operator runs the command again
     }
 
     List<SignedKeySet> keySets() throws IOException, InterruptedException {
@@ -82,21 +82,50 @@ final class Api {
         return b;
     }
 
-    private JsonNode send(HttpRequest req) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() / 100 != 2) {
-            String detail = new String(r.body(), StandardCharsets.UTF_8);
-            try {
-                JsonNode problem = DeviceApiJson.mapper().readTree(r.body());
-                if (problem.has("detail")) {
-                    detail = problem.get("detail").asString();
-                }
-            } catch (RuntimeException e) {
-                // not a problem document
+    /** Attempts of a request the server answers 503 with Retry-After (busy checking passwords, database away). */
+    static final int ATTEMPTS = 5;
+    /** The longest Retry-After waited for; a longer one is the error it names. */
+    static final int MAX_RETRY_AFTER_S = 10;
+
+    /**
+     * Sends {@code req}; a 503 with Retry-After (the server checks no more passwords this second, or its database
+     * is restarting) is waited out and sent again, at most {@link #ATTEMPTS} times, when {@code replayable}. Any
+     * other answer outside 2xx is an {@link ApiError} with the problem's detail.
+     */
+    private JsonNode send(HttpRequest req, boolean replayable) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            long wait = r.statusCode() == 503 ? r.headers().firstValueAsLong("Retry-After").orElse(-1) : -1;
+            if (replayable && attempt < ATTEMPTS && wait >= 0 && wait <= MAX_RETRY_AFTER_S) {
+                System.err.println("stbctl: the server is busy (" + problemCode(r.body()) + "); trying again in "
+                        + Math.max(1, wait) + " s");
+                Thread.sleep(Math.max(1, wait) * 1000);
+                continue;
             }
-            throw new ApiError(req.method() + " " + req.uri().getPath() + ": " + r.statusCode() + " " + detail);
+            if (r.statusCode() / 100 != 2) {
+                String detail = new String(r.body(), StandardCharsets.UTF_8);
+                try {
+                    JsonNode problem = DeviceApiJson.mapper().readTree(r.body());
+                    if (problem.has("detail")) {
+                        detail = problem.get("detail").asString();
+                    }
+                } catch (RuntimeException e) {
+                    // not a problem document
+                }
+                throw new ApiError(req.method() + " " + req.uri().getPath() + ": " + r.statusCode() + " " + detail);
+            }
+            return r.body().length == 0 ? DeviceApiJson.mapper().createObjectNode()
+                    : DeviceApiJson.mapper().readTree(r.body());
         }
-        return r.body().length == 0 ? DeviceApiJson.mapper().createObjectNode() : DeviceApiJson.mapper().readTree(r.body());
+    }
+
+    private static String problemCode(byte[] body) {
+        try {
+            String type = DeviceApiJson.mapper().readTree(body).path("type").asString("");
+            return type.startsWith("urn:stb:problem:") ? type.substring("urn:stb:problem:".length()) : "503";
+        } catch (RuntimeException e) {
+            return "503";
+        }
     }
 
     private static InputStream counting(Path file, LongConsumer progress) {
