@@ -53,9 +53,15 @@ public final class PasswordChecks implements PasswordEncoder {
     private final Clock clock;
     private final SecretKeySpec key;
     private final Map<String, Instant> matched;
+    private final io.micrometer.core.instrument.Counter remembered;
+    private final io.micrometer.core.instrument.Counter matchedChecks;
+    private final io.micrometer.core.instrument.Counter failedChecks;
+    private final io.micrometer.core.instrument.Counter busyRate;
+    private final io.micrometer.core.instrument.Counter busyTurn;
 
     public PasswordChecks(PasswordEncoder delegate, double perSecond, int burst, int concurrency, Duration wait,
-                          Duration remember, int maxRemembered, Clock clock) {
+                          Duration remember, int maxRemembered, Clock clock,
+                          io.micrometer.core.instrument.MeterRegistry meters) {
         if (concurrency < 1) {
             throw new IllegalArgumentException("password checks: concurrency must be at least 1, not " + concurrency);
         }
@@ -76,6 +82,12 @@ public final class PasswordChecks implements PasswordEncoder {
         byte[] k = new byte[32];
         new SecureRandom().nextBytes(k);
         this.key = new SecretKeySpec(k, "HmacSHA256");
+        // stb_password_checks_total{outcome}: what became of each password a login presented
+        this.remembered = meters.counter("stb.password.checks", "outcome", "remembered");
+        this.matchedChecks = meters.counter("stb.password.checks", "outcome", "matched");
+        this.failedChecks = meters.counter("stb.password.checks", "outcome", "failed");
+        this.busyRate = meters.counter("stb.password.checks", "outcome", "busy_rate");
+        this.busyTurn = meters.counter("stb.password.checks", "outcome", "busy_turn");
         this.matched = new LinkedHashMap<>(64, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
@@ -99,16 +111,19 @@ public final class PasswordChecks implements PasswordEncoder {
             synchronized (matched) {
                 Instant until = matched.get(memo);
                 if (until != null && clock.instant().isBefore(until)) {
+                    remembered.increment();
                     return true;
                 }
             }
         }
         if (!takeToken()) {
+            busyRate.increment();
             throw new BusyException("more password checks than this server takes a second; retry shortly");
         }
         boolean ok;
         try {
             if (!turns.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
+                busyTurn.increment();
                 throw new BusyException("too many password checks at once; retry shortly");
             }
         } catch (InterruptedException e) {
@@ -120,6 +135,7 @@ public final class PasswordChecks implements PasswordEncoder {
         } finally {
             turns.release();
         }
+        (ok ? matchedChecks : failedChecks).increment();
         if (ok && memo != null) {
             synchronized (matched) {
                 matched.put(memo, clock.instant().plus(remember));

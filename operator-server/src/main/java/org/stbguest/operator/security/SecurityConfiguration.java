@@ -167,10 +167,12 @@ class SecurityConfiguration {
 
     /** bcrypt (by default; other {@code {id}} hashes are read), bounded and remembered by {@link PasswordChecks}. */
     @Bean
-    PasswordEncoder passwordEncoder(SecurityProperties security, java.time.Clock clock) {
+    PasswordEncoder passwordEncoder(SecurityProperties security, java.time.Clock clock,
+                                    io.micrometer.core.instrument.MeterRegistry meters) {
         SecurityProperties.PasswordCheckLimits limits = security.passwordChecks();
         return new PasswordChecks(PasswordEncoderFactories.createDelegatingPasswordEncoder(), limits.perSecond(),
-                limits.burst(), limits.effectiveConcurrency(), limits.maxWait(), limits.remember(), limits.maxRemembered(), clock);
+                limits.burst(), limits.effectiveConcurrency(), limits.maxWait(), limits.remember(),
+                limits.maxRemembered(), clock, meters);
     }
 
     /**

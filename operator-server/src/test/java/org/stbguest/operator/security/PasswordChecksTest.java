@@ -15,6 +15,12 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 class PasswordChecksTest {
 
     private final DeviceRateLimiterTest.ManualClock clock = new DeviceRateLimiterTest.ManualClock();
+    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
+    private double counted(String outcome) {
+        return meters.counter("stb.password.checks", "outcome", outcome).count();
+    }
 
     /** Matches when the raw password is the stored hash without its "hash:" prefix, counting every check. */
     private static final class Counting implements PasswordEncoder {
@@ -45,7 +51,8 @@ class PasswordChecksTest {
     @Test
     void aMatchIsRememberedForItsPasswordAndHashOnlyAndAFailureNever() {
         Counting bcrypt = new Counting();
-        PasswordChecks checks = new PasswordChecks(bcrypt, 1000, 1000, 1, Duration.ofSeconds(1), Duration.ofMinutes(5), 100, clock);
+        PasswordChecks checks = new PasswordChecks(bcrypt, 1000, 1000, 1, Duration.ofSeconds(1), Duration.ofMinutes(5), 100,
+                clock, meters);
         assertThat(checks.matches("secret-one", "hash:secret-one")).isTrue();
         assertThat(checks.matches("secret-one", "hash:secret-one")).isTrue();
         assertThat(bcrypt.checks.get()).as("the second request pays no check").isEqualTo(1);
@@ -64,12 +71,16 @@ class PasswordChecksTest {
         assertThat(checks.matches("secret-one", "hash:secret-one")).isTrue();
         assertThat(bcrypt.checks.get()).as("remembered for five minutes, then checked again").isEqualTo(6);
         assertThat(checks.remembered()).isEqualTo(1);
+        assertThat(counted("remembered")).isEqualTo(1);
+        assertThat(counted("matched")).isEqualTo(2);
+        assertThat(counted("failed")).isEqualTo(4);
     }
 
     @Test
     void withoutMemoryEveryRequestIsChecked() {
         Counting bcrypt = new Counting();
-        PasswordChecks checks = new PasswordChecks(bcrypt, 1000, 1000, 1, Duration.ofSeconds(1), Duration.ZERO, 100, clock);
+        PasswordChecks checks = new PasswordChecks(bcrypt, 1000, 1000, 1, Duration.ofSeconds(1), Duration.ZERO, 100,
+                clock, meters);
         for (int i = 0; i < 3; i++) {
             assertThat(checks.matches("secret-one", "hash:secret-one")).isTrue();
         }
@@ -79,7 +90,7 @@ class PasswordChecksTest {
     @Test
     void theMemoryIsBounded() {
         PasswordChecks checks = new PasswordChecks(new Counting(), 1000, 1000, 1, Duration.ofSeconds(1), Duration.ofMinutes(5), 10,
-                clock);
+                clock, meters);
         for (int i = 0; i < 50; i++) {
             assertThat(checks.matches("pw-" + i, "hash:pw-" + i)).isTrue();
         }
@@ -90,7 +101,8 @@ class PasswordChecksTest {
     void aCheckThatFindsNoTurnWithinTheWaitIsBusyNotWrong() throws Exception {
         Counting bcrypt = new Counting();
         bcrypt.hold = new CountDownLatch(1);
-        PasswordChecks checks = new PasswordChecks(bcrypt, 1000, 1000, 1, Duration.ofMillis(100), Duration.ofMinutes(5), 100, clock);
+        PasswordChecks checks = new PasswordChecks(bcrypt, 1000, 1000, 1, Duration.ofMillis(100), Duration.ofMinutes(5), 100,
+                clock, meters);
         CompletableFuture<Boolean> slow = CompletableFuture.supplyAsync(() -> checks.matches("a", "hash:a"));
         assertThat(bcrypt.entered.await(10, TimeUnit.SECONDS)).isTrue();
         long t0 = System.nanoTime();
@@ -103,13 +115,14 @@ class PasswordChecksTest {
         bcrypt.hold = null;
         assertThat(checks.matches("b", "hash:b")).as("a turn again once the first check ended").isTrue();
         assertThat(checks.turns().availablePermits()).isEqualTo(1);
+        assertThat(counted("busy_turn")).isEqualTo(1);
     }
 
     @Test
     void freshChecksBeyondTheRateAreBusyAtOnceAndRememberedOnesAreNot() {
         Counting bcrypt = new Counting();
         PasswordChecks checks = new PasswordChecks(bcrypt, 2, 3, 1, Duration.ofSeconds(1), Duration.ofMinutes(5), 100,
-                clock);
+                clock, meters);
         assertThat(checks.matches("right", "hash:right")).isTrue();
         assertThat(checks.matches("guess-1", "hash:right")).isFalse();
         assertThat(checks.matches("guess-2", "hash:right")).isFalse();
@@ -127,11 +140,13 @@ class PasswordChecksTest {
             assertThat(checks.matches("guess-" + (6 + i), "hash:right")).isFalse();
         }
         assertThatThrownBy(() -> checks.matches("guess-9", "hash:right")).isInstanceOf(PasswordChecks.BusyException.class);
+        assertThat(counted("busy_rate")).isEqualTo(3);
     }
 
     @Test
     void aConcurrencyBelowOneIsAClearError() {
-        assertThatThrownBy(() -> new PasswordChecks(new Counting(), 1000, 1000, 0, Duration.ofSeconds(1), Duration.ZERO, 1, clock))
+        assertThatThrownBy(() -> new PasswordChecks(new Counting(), 1000, 1000, 0, Duration.ofSeconds(1), Duration.ZERO, 1,
+                clock, meters))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
     }
 }
