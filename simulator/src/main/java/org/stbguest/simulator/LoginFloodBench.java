@@ -60,50 +60,21 @@ final class LoginFloodBench {
             System.out.printf("quiet: %.0f check-ins/s, p99 %.2f ms%n", quiet.rate(), quiet.p99());
 
             Map<Integer, AtomicLong> answers = new ConcurrentHashMap<>();
-            long end = System.nanoTime() + phase.toNanos();
-            ExecutorService flood = Executors.newFixedThreadPool(flooders);
-            List<Future<?>> running = new ArrayList<>();
             AtomicLong names = new AtomicLong();
-            for (int t = 0; t < flooders; t++) {
-                running.add(flood.submit(() -> {
-                    while (System.nanoTime() < end) {
-                        String auth = "flood-" + names.incrementAndGet() + ":guess";
-                        int status = status(http, server.uri.resolve("/api/images"), auth);
-                        answers.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
-                    }
-                    return null;
-                }));
-            }
+            List<Future<?>> flood = hammer(flooders, phase, http, server.uri.resolve("/api/images"),
+                    () -> "flood-" + names.incrementAndGet() + ":guess",
+                    status -> answers.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet());
             CheckInBench.Result flooded = CheckInBench.drive(server.uri, body, devices, 16, phase, null);
-            for (Future<?> f : running) {
-                f.get(phase.toSeconds() + 60, TimeUnit.SECONDS);
-            }
-            flood.shutdown();
+            finish(flood, phase);
             long guesses = answers.values().stream().mapToLong(AtomicLong::get).sum();
             System.out.printf("flooded by %d threads of invented logins: %.0f check-ins/s, p99 %.2f ms; the guesses "
                             + "were answered %s (%.0f/s)%n", flooders, flooded.rate(), flooded.p99(), answers,
                     guesses / (phase.toNanos() / 1e9));
 
             AtomicLong ok = new AtomicLong();
-            long scriptEnd = System.nanoTime() + phase.toNanos();
-            ExecutorService script = Executors.newFixedThreadPool(4);
-            List<Future<?>> scripts = new ArrayList<>();
-            String adminAuth = "script:" + scriptPassword;
             long s0 = System.nanoTime();
-            for (int t = 0; t < 4; t++) {
-                scripts.add(script.submit(() -> {
-                    while (System.nanoTime() < scriptEnd) {
-                        if (status(http, server.uri.resolve("/api/images"), adminAuth) == 200) {
-                            ok.incrementAndGet();
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : scripts) {
-                f.get(phase.toSeconds() + 60, TimeUnit.SECONDS);
-            }
-            script.shutdown();
+            finish(hammer(4, phase, http, server.uri.resolve("/api/images"), () -> "script:" + scriptPassword,
+                    status -> ok.addAndGet(status == 200 ? 1 : 0)), phase);
             double basicOk = ok.get() / ((System.nanoTime() - s0) / 1e9);
             System.out.printf("a script with the right password, 4 threads: %.0f requests/s%n", basicOk);
             System.out.printf("login-flood: devices=%d flooders=%d checkins_quiet_per_s=%.0f checkins_flooded_per_s=%.0f "
@@ -113,6 +84,31 @@ final class LoginFloodBench {
             return quiet.errors() == 0 && flooded.errors() == 0 ? 0 : 1;
         } finally {
             SimulatorMain.deleteTree(dir);
+        }
+    }
+
+    /** {@code threads} clients sending Basic GETs to {@code uri} back to back for {@code length}, each status counted. */
+    private static List<Future<?>> hammer(int threads, Duration length, HttpClient http, java.net.URI uri,
+                                          java.util.function.Supplier<String> credentials,
+                                          java.util.function.IntConsumer statuses) {
+        long end = System.nanoTime() + length.toNanos();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> running = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            running.add(pool.submit(() -> {
+                while (System.nanoTime() < end) {
+                    statuses.accept(status(http, uri, credentials.get()));
+                }
+                return null;
+            }));
+        }
+        pool.shutdown(); // the submitted loops run on, each to its end
+        return running;
+    }
+
+    private static void finish(List<Future<?>> running, Duration length) throws Exception {
+        for (Future<?> f : running) {
+            f.get(length.toSeconds() + 60, TimeUnit.SECONDS);
         }
     }
 

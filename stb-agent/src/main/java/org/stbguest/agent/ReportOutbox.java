@@ -55,7 +55,7 @@ final class ReportOutbox implements AutoCloseable {
             for (DeviceReport r : file.load().map(body -> DeviceApiJson.mapper().readValue(body, DeviceReport[].class))
                     .orElse(new DeviceReport[0])) {
                 named |= r.id() == null;
-                pending.add(r.id() == null ? r.withId(UUID.randomUUID()) : r); // an outbox an older agent left
+                pending.add(named(r)); // an outbox an older agent left has reports without ids
             }
             if (named) {
                 save(); // the ids it got stay theirs across another restart
@@ -71,7 +71,7 @@ final class ReportOutbox implements AutoCloseable {
             return;
         }
         synchronized (this) {
-            pending.add(report.id() == null ? report.withId(UUID.randomUUID()) : report);
+            pending.add(named(report));
             while (pending.size() > MAX_REPORTS) {
                 DeviceReport dropped = pending.remove(0);
                 log.warn("event=report_dropped device={} type={} reason=outbox_full", device, dropped.type());
@@ -79,6 +79,10 @@ final class ReportOutbox implements AutoCloseable {
             save();
         }
         flushSoon();
+    }
+
+    private static DeviceReport named(DeviceReport r) {
+        return r.id() == null ? r.withId(UUID.randomUUID()) : r;
     }
 
     /** Reports waiting for the server. */

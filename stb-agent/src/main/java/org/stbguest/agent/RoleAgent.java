@@ -98,7 +98,7 @@ final class RoleAgent {
             Optional<Slot> holder = pair.slotHolding(wanted);
             boolean active = wanted.equals(pair.activeDigest().orElse(null));
             boolean stranded = active && holder.isPresent() && pair.slot(holder.get()).failure() == null
-                    && !pair.slot(Slot.A).bootable() && !pair.slot(Slot.B).bootable();
+                    && !pair.anyBootable();
             if (holder.isPresent() && (!active || stranded)) {
                 if (stranded) {
                     log.warn("event=trial_retried device={} role={} slot={} image={} reason=\"its tries were spent "
@@ -122,7 +122,7 @@ final class RoleAgent {
     synchronized void bootAtStart() throws IOException, InterruptedException {
         Optional<Slot> before = pair.active();
         if (before.isEmpty() || !pair.slot(before.get()).bootable()) {
-            if (pair.slot(Slot.A).bootable() || pair.slot(Slot.B).bootable()) {
+            if (pair.anyBootable()) {
                 before = Optional.of(pair.slot(Slot.A).bootable() ? Slot.A : Slot.B);
             } else {
                 log.info("event=nothing_to_boot device={} role={}", config.deviceId(), role);

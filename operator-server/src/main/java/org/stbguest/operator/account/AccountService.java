@@ -31,8 +31,6 @@ public class AccountService implements AccountDirectory {
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
     static final int MIN_PASSWORD = 12;
-    /** bcrypt reads at most 72 bytes of a password; a longer one would be cut without a word, so it is refused. */
-    static final int MAX_PASSWORD_BYTES = 72;
 
     private final JdbcClient jdbc;
     private final AuditLog audit;
@@ -151,9 +149,10 @@ public class AccountService implements AccountDirectory {
 
     private static void checkPassword(String password) {
         if (password == null || password.length() < MIN_PASSWORD
-                || password.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PASSWORD_BYTES) {
+                || !org.stbguest.operator.security.PasswordChecks.fitsBcrypt(password)) {
             throw DomainException.invalid("weak-password", "a password has at least " + MIN_PASSWORD
-                    + " characters and at most " + MAX_PASSWORD_BYTES + " bytes in UTF-8 (bcrypt's limit)");
+                    + " characters and at most " + org.stbguest.operator.security.PasswordChecks.MAX_PASSWORD_BYTES
+                    + " bytes in UTF-8 (bcrypt's limit)");
         }
     }
 }

@@ -41,6 +41,14 @@ public final class PasswordChecks implements PasswordEncoder {
         }
     }
 
+    /** bcrypt reads at most 72 bytes of a password; a longer one would be cut without a word, so it is refused. */
+    public static final int MAX_PASSWORD_BYTES = 72;
+
+    /** Whether bcrypt reads all of {@code password}. */
+    public static boolean fitsBcrypt(String password) {
+        return password.getBytes(StandardCharsets.UTF_8).length <= MAX_PASSWORD_BYTES;
+    }
+
     private final PasswordEncoder delegate;
     private final double perSecond;
     private final double burst;

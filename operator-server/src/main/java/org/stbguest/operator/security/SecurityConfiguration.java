@@ -204,10 +204,10 @@ class SecurityConfiguration {
                 throw new IllegalStateException("account " + name + " has no role (stb.security.accounts." + name
                         + ".roles)");
             }
-            if (!account.password().startsWith("{")
-                    && account.password().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 72) {
-                throw new IllegalStateException("account " + name + ": a password has at most 72 bytes (bcrypt's "
-                        + "limit; a longer one would be cut without a word)");
+            if (!account.password().startsWith("{") && !PasswordChecks.fitsBcrypt(account.password())) {
+                throw new IllegalStateException("account " + name + ": a password has at most "
+                        + PasswordChecks.MAX_PASSWORD_BYTES + " bytes (bcrypt's limit; a longer one would be cut "
+                        + "without a word)");
             }
             String pw = account.password().startsWith("{") ? account.password() : encoder.encode(account.password());
             users.put(name, User.withUsername(name).password(pw)

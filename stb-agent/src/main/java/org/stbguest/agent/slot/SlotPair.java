@@ -100,6 +100,11 @@ public final class SlotPair {
     }
 
     /** The slot holding a verified image with this digest, if any. */
+    /** Whether either slot may be booted (holds an image, has a priority, and is committed or has tries left). */
+    public boolean anyBootable() {
+        return slots.values().stream().anyMatch(SlotState::bootable);
+    }
+
     public Optional<Slot> slotHolding(Digest digest) {
         for (SlotState s : slots.values()) {
             if (digest.equals(s.digest())) {
