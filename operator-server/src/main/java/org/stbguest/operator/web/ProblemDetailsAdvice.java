@@ -71,6 +71,23 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(r.getStatusCode()).header("Retry-After", "5").body(r.getBody());
     }
 
+    /**
+     * A pooled connection the database closed while it shut down (SQLSTATE class 08, or 57P01-57P03) surfaces as a
+     * generic JDBC or rollback failure: it is the database being away too, not a server error.
+     */
+    @ExceptionHandler({org.springframework.orm.jpa.JpaSystemException.class,
+            org.springframework.transaction.TransactionSystemException.class,
+            org.springframework.dao.UncategorizedDataAccessException.class})
+    ResponseEntity<ProblemDetail> connectionLost(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException q && q.getSQLState() != null
+                    && (q.getSQLState().startsWith("08") || q.getSQLState().startsWith("57P0"))) {
+                return databaseDown(e);
+            }
+        }
+        throw e;
+    }
+
     @ExceptionHandler(org.springframework.dao.OptimisticLockingFailureException.class)
     ResponseEntity<ProblemDetail> concurrent(org.springframework.dao.OptimisticLockingFailureException e) {
         return problem(HttpStatus.CONFLICT, "concurrent-update", "the resource changed while the request was "
