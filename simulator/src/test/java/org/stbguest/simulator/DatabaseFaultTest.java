@@ -75,7 +75,7 @@ class DatabaseFaultTest {
                     .isEqualTo("database-unavailable");
             HttpResponse<String> rolloutView = get(http, server, "/api/rollouts/" + rollout.id(),
                     server.adminPassword);
-            assertThat(rolloutView.statusCode()).as("an operator read while the database is down")
+            assertThat(rolloutView.statusCode()).as("an operator read while the database is down: %s", rolloutView.body())
                     .isEqualTo(503);
 
             pg = start(pgData, port); // and comes back on the same data

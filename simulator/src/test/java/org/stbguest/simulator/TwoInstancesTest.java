@@ -110,7 +110,8 @@ class TwoInstancesTest {
                 for (Enrollment box : boxes) { // every box runs v2 now: the first wave has succeeded
                     checkIn(http, other, box, v2.rootDigest(), v1.rootDigest());
                 }
-                await().atMost(Duration.ofSeconds(30)).until(() -> ops.rollout(rollout.id()).wave() == 1
+                // wave numbers in the view count from 1: the second wave is wave 2
+                await().atMost(Duration.ofSeconds(30)).until(() -> ops.rollout(rollout.id()).wave() == 2
                         || "COMPLETED".equals(ops.rollout(rollout.id()).state()));
                 assertThat(leads(other)).as("the remaining instance took the work over").isTrue();
                 assertThat(activationStatements(otherJdbc)).as("the second wave was signed once").isEqualTo(2);

@@ -73,19 +73,32 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     /**
      * A pooled connection the database closed while it shut down (SQLSTATE class 08, or 57P01-57P03) surfaces as a
-     * generic JDBC or rollback failure: it is the database being away too, not a server error.
+     * generic JDBC or rollback failure: it is the database being away too, not a server error. So does the rollback
+     * that follows on the connection the pool has already closed: HikariCP throws its "Connection is closed" without
+     * an SQLSTATE (and Hibernate, seeing the failed read in a transaction marked for rollback, answers "not found",
+     * so the rollback failure is the only trace left of the lost connection).
      */
     @ExceptionHandler({org.springframework.orm.jpa.JpaSystemException.class,
             org.springframework.transaction.TransactionSystemException.class,
             org.springframework.dao.UncategorizedDataAccessException.class})
     ResponseEntity<ProblemDetail> connectionLost(RuntimeException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException q && q.getSQLState() != null
-                    && (q.getSQLState().startsWith("08") || q.getSQLState().startsWith("57P0"))) {
+            if (t instanceof java.sql.SQLException q && (connectionLoss(q.getSQLState()) || closedByPool(q))) {
                 return databaseDown(e);
             }
         }
         throw e;
+    }
+
+    private static boolean connectionLoss(String sqlState) {
+        return sqlState != null && (sqlState.startsWith("08") || sqlState.startsWith("57P0"));
+    }
+
+    /** HikariCP's answer on a connection it has closed: no SQLSTATE, thrown from its closed-connection proxy. */
+    private static boolean closedByPool(java.sql.SQLException q) {
+        StackTraceElement[] at = q.getStackTrace();
+        return q.getSQLState() == null && "Connection is closed".equals(q.getMessage()) && at.length > 0
+                && at[0].getClassName().startsWith("com.zaxxer.hikari.pool.ProxyConnection");
     }
 
     @ExceptionHandler(org.springframework.dao.OptimisticLockingFailureException.class)
