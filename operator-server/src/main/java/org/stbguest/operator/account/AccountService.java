@@ -143,7 +143,7 @@ public class AccountService implements AccountDirectory {
         try {
             return encoder.matches(current, hash);
         } catch (org.stbguest.operator.security.PasswordChecks.BusyException e) { // unchecked, not wrong: no refusal
-            throw new org.stbguest.operator.web.ApiException.Unavailable("password-checks-busy", e.getMessage());
+            throw new org.stbguest.operator.web.ApiException.Unavailable("password-checks-busy", e.getMessage(), 1);
         }
     }
 

@@ -60,10 +60,24 @@ public abstract class ApiException extends RuntimeException {
         }
     }
 
-    /** The server cannot serve the request now, through no fault of the client (damaged storage). */
+    /** The server cannot serve the request now, through no fault of the client (damaged storage, a busy moment). */
     public static final class Unavailable extends ApiException {
+        private final int retryAfterSeconds;
+
+        /** Not soon better by itself (damaged storage): no Retry-After. */
         public Unavailable(String code, String message) {
+            this(code, message, 0);
+        }
+
+        /** Better soon: the answer says when to send the request again. */
+        public Unavailable(String code, String message, int retryAfterSeconds) {
             super(HttpStatus.SERVICE_UNAVAILABLE, code, message);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        /** Seconds after which to retry, or 0 when retrying soon would not help. */
+        public int retryAfterSeconds() {
+            return retryAfterSeconds;
         }
     }
 

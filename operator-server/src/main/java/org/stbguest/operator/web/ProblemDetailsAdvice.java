@@ -25,7 +25,12 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> api(ApiException e) {
-        return problem(e.status(), e.code(), e.getMessage());
+        ResponseEntity<ProblemDetail> r = problem(e.status(), e.code(), e.getMessage());
+        if (e instanceof ApiException.Unavailable u && u.retryAfterSeconds() > 0) {
+            return ResponseEntity.status(r.getStatusCode()).header("Retry-After",
+                    Integer.toString(u.retryAfterSeconds())).body(r.getBody());
+        }
+        return r;
     }
 
     @ExceptionHandler(org.stbguest.operator.DomainException.class)

@@ -106,6 +106,13 @@ class PasswordChecksApiTest {
                     .as("a password that matched a moment ago needs no turn").isEqualTo(200);
             assertThat(get("/api/images", "idle", "idle-secret-pw").statusCode())
                     .as("a right password not seen yet waits for a turn like any other").isEqualTo(503);
+            // a password change checks the current password too: busy is a 503 to retry, not a wrong password
+            HttpResponse<String> change = post("/api/me/password",
+                    "{\"currentPassword\":\"not-dana's\",\"password\":\"dana-other-password\"}", "dana",
+                    "dana-long-password");
+            assertThat(change.statusCode()).as(change.body()).isEqualTo(503);
+            assertThat(change.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(change.body()).contains("urn:stb:problem:password-checks-busy");
         } finally {
             checks.turns().release();
         }
