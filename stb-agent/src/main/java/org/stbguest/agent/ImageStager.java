@@ -169,6 +169,35 @@ final class ImageStager {
         }
     }
 
+    /**
+     * Stops a staging that the server or the network broke off (a restart, a database outage, a dropped connection),
+     * or that the box's own stop interrupted: not a failure of the image or of the box, so nothing is reported (the server would count it against the
+     * rollout); the slot keeps the verified chunks and the next check-in that offers the image resumes it.
+     */
+    private void pause(Staging s, Throwable e) {
+        synchronized (lock) {
+            if (staging == s) {
+                staging = null;
+            }
+            s.cancel();
+            log.warn("event=staging_paused device={} role={} image={} error={} "
+                    + "(resumes at the next check-in that offers it)", config.deviceId(), role,
+                    s.manifest.rootDigest().shortHex(), e.toString());
+        }
+    }
+
+    /** Whether a staging failure is the server or the network being away rather than the image or the box. */
+    private static boolean serverAway(Throwable e) {
+        return e instanceof IOException io && !(io instanceof StorageFailure) && ServerClient.isTransient(io);
+    }
+
+    /** The box's own storage failed to take a verified chunk: a failure to report, never a pause. */
+    private static final class StorageFailure extends IOException {
+        StorageFailure(IOException cause) {
+            super("the slot could not be written: " + cause.getMessage(), cause);
+        }
+    }
+
     private void fail(Staging s, Throwable e) {
         synchronized (lock) {
             if (staging == s) {
@@ -225,9 +254,9 @@ final class ImageStager {
                 try {
                     receiver = TransmissionReceiver.start(runtime.eventLoops(), config.multicast(), t, manifest,
                             (BitSet) have.clone(), this::write, runtime.workers());
-                } catch (InterruptedException e) {
+                } catch (InterruptedException e) { // the box is stopping
                     Thread.currentThread().interrupt();
-                    fail(this, e);
+                    pause(this, e);
                     return;
                 } catch (IOException | RuntimeException e) {
                     log.warn("event=transmission_ignored device={} role={} reason=cannot_join error={}",
@@ -265,7 +294,11 @@ final class ImageStager {
                 log.info("event=staging_receiving device={} role={} image={} first_chunk={}", config.deviceId(), role,
                         manifest.rootDigest().shortHex(), index);
             }
-            writer.writeChunk(index, data);
+            try {
+                writer.writeChunk(index, data);
+            } catch (IOException e) {
+                throw new StorageFailure(e);
+            }
         }
 
         private void repairThenFinish(BitSet missing) {
@@ -276,11 +309,15 @@ final class ImageStager {
                     return;
                 }
                 finish(this);
-            } catch (InterruptedException e) {
+            } catch (InterruptedException e) { // the box is stopping: it resumes when it is back
                 Thread.currentThread().interrupt();
-                fail(this, e);
+                pause(this, e);
             } catch (IOException | RuntimeException e) {
-                fail(this, e);
+                if (serverAway(e)) {
+                    pause(this, e);
+                } else {
+                    fail(this, e);
+                }
             }
         }
 

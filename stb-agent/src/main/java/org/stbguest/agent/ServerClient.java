@@ -137,7 +137,7 @@ public final class ServerClient {
         String contentRange = r.headers().firstValue("Content-Range").orElse("");
         if (r.statusCode() != 206 || r.body().length != length
                 || !contentRange.startsWith("bytes " + from + "-" + (from + length - 1) + "/")) {
-            throw new IOException("GET " + req.uri().getPath() + " with Range " + range + " answered "
+            throw new WrongRangeException("GET " + req.uri().getPath() + " with Range " + range + " answered "
                     + r.statusCode() + " with " + r.body().length + " bytes (Content-Range \"" + contentRange
                     + "\"), not that range");
         }
@@ -165,6 +165,27 @@ public final class ServerClient {
                     + r.statusCode() + ": " + (body.length() > 300 ? body.substring(0, 300) : body));
         }
         return r;
+    }
+
+    /**
+     * Whether a failed exchange is the server or the network away for a while, so that the same request later may
+     * well succeed: a refused, dropped or reset connection, a timeout or a trickle, and the answers 408, 429 and 5xx
+     * (a database restarting, a server being deployed, a busy moment). Not an answer that would be the same next time:
+     * another error status (the image is gone, the box is not allowed), an answer over its size bound or a range
+     * request answered with something else than that range.
+     */
+    static boolean isTransient(IOException e) {
+        if (e instanceof ServerException s) {
+            return s.status() == 408 || s.status() == 429 || s.status() / 100 == 5;
+        }
+        return !(e instanceof WrongRangeException) && !(e instanceof BoundedExchange.TooLargeException);
+    }
+
+    /** A range request answered with something else than exactly that range (a proxy that ignores ranges). */
+    static final class WrongRangeException extends IOException {
+        WrongRangeException(String message) {
+            super(message);
+        }
     }
 
     /** The server answered with an error status. */

@@ -70,6 +70,11 @@ public final class HostileServer implements AutoCloseable {
         behaviour = b;
     }
 
+    /** What it answers now, for a test that changes some answers and passes the others on. */
+    Behaviour behaviour() {
+        return behaviour;
+    }
+
     /** Writes {@code total} bytes (endless when negative) in pieces, counting what got out. */
     void stream(HttpExchange ex, int status, long total) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "application/json");

@@ -258,6 +258,71 @@ class StbAgentHostileTest {
     }
 
     @Test
+    void aServerAwayWhileTheBoxFetchesTheImageIsNoInstallFailure(@TempDir Path dir) throws Exception {
+        // a database restart (503), a server being deployed (a dropped connection), a proxy's 502, a busy 429: the
+        // rollout's install-failure threshold must not count them against the image; the box resumes at a check-in
+        byte[] image = randomImage(3 * Manifest.MIN_CHUNK_SIZE + 21, 12);
+        Manifest m = manifestOf(image);
+        SignedManifest genuine = SignedManifest.sign(m, release1, release2);
+        route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(genuine, null))), image);
+        var ranges = new java.util.concurrent.atomic.AtomicInteger();
+        var routed = server.behaviour();
+        server.answer(ex -> {
+            if (!ex.getRequestURI().getPath().startsWith("/api/device/images/")) {
+                routed.handle(ex);
+                return;
+            }
+            switch (ranges.incrementAndGet()) {
+                case 1 -> {
+                    ex.getResponseHeaders().set("Retry-After", "5");
+                    HostileServer.json(ex, 503, "{\"code\":\"database-unavailable\"}".getBytes());
+                }
+                // no answer at all, the connection dropped: twice, since the HTTP client sends a GET again once
+                case 2, 3 -> ex.getRequestBody().close();
+                case 4 -> HostileServer.json(ex, 502, new byte[0]);
+                case 5 -> HostileServer.json(ex, 429, new byte[0]);
+                default -> routed.handle(ex);
+            }
+        });
+        agent(dir, limits(Duration.ofMillis(100), Duration.ofSeconds(2))).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> reports.stream()
+                .anyMatch(r -> r.type() == ReportType.STAGED && m.rootDigest().equals(r.digest())));
+        assertThat(ranges.get()).as("the box came back after each outage").isGreaterThanOrEqualTo(6);
+        assertThat(reports).as("no outage was reported as a failed staging")
+                .noneMatch(r -> r.type() == ReportType.STAGE_FAILED);
+        assertThat(agent.slotPair(ROLE).slot(Slot.A).digest()).isEqualTo(m.rootDigest());
+    }
+
+    @Test
+    void anImageTheServerDeniesOrAnswersWithTheWrongBytesIsAFailedStaging(@TempDir Path dir) throws Exception {
+        byte[] image = randomImage(2 * Manifest.MIN_CHUNK_SIZE + 13, 13);
+        Manifest m = manifestOf(image);
+        SignedManifest genuine = SignedManifest.sign(m, release1, release2);
+        route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(genuine, null))), image);
+        var ranges = new java.util.concurrent.atomic.AtomicInteger();
+        var routed = server.behaviour();
+        server.answer(ex -> {
+            if (!ex.getRequestURI().getPath().startsWith("/api/device/images/")) {
+                routed.handle(ex);
+                return;
+            }
+            if (ranges.incrementAndGet() == 1) {
+                HostileServer.json(ex, 404, "{\"code\":\"image-not-found\"}".getBytes());
+            } else { // the whole image where a range was asked for: a proxy that ignores ranges
+                ex.sendResponseHeaders(200, image.length);
+                ex.getResponseBody().write(image);
+            }
+        });
+        agent(dir, limits(Duration.ofMillis(100), Duration.ofSeconds(2))).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> reports.stream()
+                .filter(r -> r.type() == ReportType.STAGE_FAILED).count() >= 2);
+        List<DeviceReport> failed = reports.stream().filter(r -> r.type() == ReportType.STAGE_FAILED).toList();
+        assertThat(failed.get(0).detail()).contains("404");
+        assertThat(failed.get(1).detail()).contains("not that range");
+        assertThat(reports).noneMatch(r -> r.type() == ReportType.STAGED);
+    }
+
+    @Test
     void anActivationForAWaveTheBoxIsNotInLeavesItOnItsImage(@TempDir Path dir) throws Exception {
         byte[] image = randomImage(2 * Manifest.MIN_CHUNK_SIZE + 3, 11);
         Manifest m = manifestOf(image);
