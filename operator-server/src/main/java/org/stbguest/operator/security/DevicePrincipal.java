@@ -17,6 +17,12 @@ public record DevicePrincipal(UUID deviceId, String hardwareModel, String serial
         tags = tags == null ? List.of() : List.copyOf(tags);
     }
 
+    /** The box's name where Spring asks for one ({@code Authentication.getName()}): its id, made cheaply. */
+    @Override
+    public String toString() {
+        return "device:" + deviceId;
+    }
+
     /** A box known only by id and model (tests). */
     public DevicePrincipal(UUID deviceId, String hardwareModel) {
         this(deviceId, hardwareModel, null, null, List.of(), 0);

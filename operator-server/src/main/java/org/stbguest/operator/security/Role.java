@@ -22,11 +22,6 @@ public enum Role {
         this.rank = rank;
     }
 
-    /** The hierarchy for Spring Security: each person's role includes those ranked below it. */
-    static String hierarchy() {
-        return "ROLE_ADMIN > ROLE_RELEASE_MANAGER\nROLE_RELEASE_MANAGER > ROLE_OPERATOR\nROLE_OPERATOR > ROLE_VIEWER";
-    }
-
     /** A person's role (ranked), as opposed to a service's. */
     public boolean isPerson() {
         return rank > 0;

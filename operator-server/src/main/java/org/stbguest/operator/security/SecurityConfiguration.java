@@ -152,7 +152,7 @@ class SecurityConfiguration {
     /** Person roles include the ones ranked below them, in every chain's rules. */
     @Bean
     static org.springframework.security.access.hierarchicalroles.RoleHierarchy roleHierarchy() {
-        return org.springframework.security.access.hierarchicalroles.RoleHierarchyImpl.fromHierarchy(Role.hierarchy());
+        return new RankedRoleHierarchy();
     }
 
     /** The firewall's refusals (encoded slashes, semicolons, null bytes in the URL) as problem details. */
