@@ -128,11 +128,23 @@ class RolesApiTest extends ApiTestSupport {
         assertThat(jdbc.sql("select count(*) from audit_event where action = 'auth.denied' and actor = 'root/token/dash'")
                 .query(Long.class).single()).as("the token's refusal audited under its owner").isEqualTo(1);
 
+        // a token cannot mint another (a leaked one would outlive its revocation through its children)
+        HttpResponse<String> minted = post("/api/tokens", "{\"name\":\"child\",\"role\":\"viewer\"}", bearer);
+        assertThat(minted.statusCode()).isEqualTo(403);
+        assertThat(DeviceApiJson.mapper().readTree(minted.body()).get("code").asString())
+                .isEqualTo("password-required");
+        assertThat(jdbc.sql("select count(*) from audit_event where action = 'auth.denied' and actor = 'root/token/dash'"
+                + " and detail = 'password-required'").query(Long.class).single()).isEqualTo(1);
+        assertThat(jdbc.sql("select count(*) from api_token where name = 'child'").query(Long.class).single())
+                .isZero();
+
         // a viewer cannot hand on more than it holds; an operator cannot mint a service token
         HttpResponse<String> above = post("/api/tokens", "{\"name\":\"x\",\"role\":\"operator\"}",
                 basic("view", "view-secret-pw"));
         assertThat(above.statusCode()).isEqualTo(403);
         assertThat(DeviceApiJson.mapper().readTree(above.body()).get("code").asString()).isEqualTo("role-above-yours");
+        assertThat(jdbc.sql("select count(*) from audit_event where action = 'auth.denied' and actor = 'view'"
+                + " and detail = 'role-above-yours'").query(Long.class).single()).as("audited").isEqualTo(1);
         assertThat(post("/api/tokens", "{\"name\":\"d\",\"role\":\"distributor\"}", basic("op", "op-secret-pw"))
                 .statusCode()).isEqualTo(403);
         assertThat(post("/api/tokens", "{\"name\":\"ok\",\"role\":\"viewer\"}", basic("view", "view-secret-pw"))

@@ -74,10 +74,15 @@ public class ApiTokenService implements ApiTokenAuthenticator {
         if (days != null && (days < 1 || days > MAX_DAYS)) {
             throw DomainException.invalid("invalid-expiry", "a token expires after 1 to " + MAX_DAYS + " days");
         }
+        if (who.getPrincipal() instanceof ApiTokenPrincipal) {
+            // a leaked token must not be able to mint successors that outlive its revocation
+            throw refused(who, "password-required", "a token is made by signing in with the account's password, "
+                    + "not with another token (so revoking a leaked token ends it)");
+        }
         String owner = owner(who);
         Role mine = callerRole(who);
         if (!mine.includes(wanted)) {
-            throw DomainException.forbidden("role-above-yours",
+            throw refused(who, "role-above-yours",
                     "a " + mine.name() + " cannot create a token with role " + wanted.name());
         }
         if (jdbc.sql("select count(*) from api_token where owner = :o and name = :n").param("o", owner)
@@ -160,6 +165,12 @@ public class ApiTokenService implements ApiTokenAuthenticator {
             throw DomainException.forbidden("account-disabled", "account " + name + " is disabled");
         }
         return name;
+    }
+
+    /** A refused token creation: audited (in a transaction of its own) as every failed authorization is. */
+    private DomainException refused(Authentication who, String code, String message) {
+        audit.recordRefusal(who.getName(), "auth.denied", "token", code);
+        return DomainException.forbidden(code, message);
     }
 
     private static Role callerRole(Authentication who) {
