@@ -257,6 +257,27 @@ class StbAgentHostileTest {
         assertThat(reports).noneMatch(r -> r.type() == ReportType.STAGE_FAILED);
     }
 
+    /** How the server answers the n-th request for the image (from 1); {@code routed} answers as {@link #route}. */
+    private interface ImageAnswer {
+        void handle(int n, HttpExchange ex, HostileServer.Behaviour routed) throws IOException, InterruptedException;
+    }
+
+    /** Offers {@code offered} at every check-in, as {@link #route} does, and answers image requests by {@code answer}. */
+    private java.util.concurrent.atomic.AtomicInteger offerWithImageAnswers(SignedManifest offered, byte[] image,
+                                                                           ImageAnswer answer) {
+        route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(offered, null))), image);
+        var requests = new java.util.concurrent.atomic.AtomicInteger();
+        var routed = server.behaviour();
+        server.answer(ex -> {
+            if (ex.getRequestURI().getPath().startsWith("/api/device/images/")) {
+                answer.handle(requests.incrementAndGet(), ex, routed);
+            } else {
+                routed.handle(ex);
+            }
+        });
+        return requests;
+    }
+
     @Test
     void aServerAwayWhileTheBoxFetchesTheImageIsNoInstallFailure(@TempDir Path dir) throws Exception {
         // a database restart (503), a server being deployed (a dropped connection), a proxy's 502, a busy 429: the
@@ -264,15 +285,8 @@ class StbAgentHostileTest {
         byte[] image = randomImage(3 * Manifest.MIN_CHUNK_SIZE + 21, 12);
         Manifest m = manifestOf(image);
         SignedManifest genuine = SignedManifest.sign(m, release1, release2);
-        route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(genuine, null))), image);
-        var ranges = new java.util.concurrent.atomic.AtomicInteger();
-        var routed = server.behaviour();
-        server.answer(ex -> {
-            if (!ex.getRequestURI().getPath().startsWith("/api/device/images/")) {
-                routed.handle(ex);
-                return;
-            }
-            switch (ranges.incrementAndGet()) {
+        var ranges = offerWithImageAnswers(genuine, image, (n, ex, routed) -> {
+            switch (n) {
                 case 1 -> {
                     ex.getResponseHeaders().set("Retry-After", "5");
                     HostileServer.json(ex, 503, "{\"code\":\"database-unavailable\"}".getBytes());
@@ -298,15 +312,8 @@ class StbAgentHostileTest {
         byte[] image = randomImage(2 * Manifest.MIN_CHUNK_SIZE + 13, 13);
         Manifest m = manifestOf(image);
         SignedManifest genuine = SignedManifest.sign(m, release1, release2);
-        route(n -> desired(200, new RoleDirective(ROLE, new ImageOffer(genuine, null))), image);
-        var ranges = new java.util.concurrent.atomic.AtomicInteger();
-        var routed = server.behaviour();
-        server.answer(ex -> {
-            if (!ex.getRequestURI().getPath().startsWith("/api/device/images/")) {
-                routed.handle(ex);
-                return;
-            }
-            if (ranges.incrementAndGet() == 1) {
+        offerWithImageAnswers(genuine, image, (n, ex, routed) -> {
+            if (n == 1) {
                 HostileServer.json(ex, 404, "{\"code\":\"image-not-found\"}".getBytes());
             } else { // the whole image where a range was asked for: a proxy that ignores ranges
                 ex.sendResponseHeaders(200, image.length);
