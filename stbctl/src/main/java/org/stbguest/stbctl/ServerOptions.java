@@ -31,6 +31,18 @@ final class ServerOptions {
         if (token != null && !token.isBlank()) {
             return Api.withToken(URI.create(url.endsWith("/") ? url : url + "/"), token);
         }
+        return passwordApi();
+    }
+
+    /**
+     * The server, signed in with the account's password even when {@code $STBCTL_TOKEN} is set: for what a token may
+     * not do (making tokens). An explicit {@code --token-file} is still used, and the server says why it refuses.
+     */
+    Api passwordApi() throws IOException {
+        if (tokenFile != null) {
+            return api();
+        }
+        String url = server != null ? server : System.getenv().getOrDefault("STB_SERVER_URL", "http://127.0.0.1:8080");
         String who = user != null ? user : System.getenv().getOrDefault("STBCTL_USER", "admin");
         String password = passwordFile != null ? Files.readString(passwordFile).trim() : System.getenv("STBCTL_PASSWORD");
         return new Api(URI.create(url.endsWith("/") ? url : url + "/"), who, password);

@@ -27,7 +27,9 @@ final class TokenCommand implements Runnable {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = {
             "Create a token for your account and print it (shown this once) on standard output alone,",
-            "so it can go straight to a file: stbctl token create cli --role operator > ~/.stbctl-token"})
+            "so it can go straight to a file: stbctl token create cli --role operator > ~/.stbctl-token",
+            "It signs in with your password (--user, --password-file, STBCTL_PASSWORD) even when STBCTL_TOKEN",
+            "is set: a token cannot make another."})
     static final class Create implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -47,7 +49,7 @@ final class TokenCommand implements Runnable {
             body.put("name", name);
             body.put("role", role);
             body.put("expiresInDays", days);
-            JsonNode t = server.api().post("/api/tokens", body);
+            JsonNode t = server.passwordApi().post("/api/tokens", body);
             spec.commandLine().getErr().println("token " + t.get("id").asLong() + " " + name + " role "
                     + t.get("role").asString() + (t.get("expiresAt").isNull() ? "" : " expires "
                     + t.get("expiresAt").asString()));

@@ -174,6 +174,11 @@ class StbctlTest {
         Run release = stbctl("image", "release", "1", "--server", url, "--token-file", tokenFile.toString());
         assertThat(release.exit()).isEqualTo(1);
         assertThat(release.err()).contains("403");
+        // nor makes another token: that takes the account's password
+        Run mint = stbctl("token", "create", "child", "--role", "viewer", "--server", url, "--token-file",
+                tokenFile.toString());
+        assertThat(mint.exit()).isEqualTo(1);
+        assertThat(mint.err()).contains("403").contains("password");
 
         String id = list.out().lines().filter(l -> l.contains("cli-test")).findFirst().orElseThrow().trim()
                 .split("\\s+")[0];
