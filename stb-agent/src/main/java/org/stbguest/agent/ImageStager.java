@@ -171,8 +171,9 @@ final class ImageStager {
 
     /**
      * Stops a staging that the server or the network broke off (a restart, a database outage, a dropped connection),
-     * or that the box's own stop interrupted: not a failure of the image or of the box, so nothing is reported (the server would count it against the
-     * rollout); the slot keeps the verified chunks and the next check-in that offers the image resumes it.
+     * or that the box's own stop interrupted: not a failure of the image or of the box, so nothing is reported (the
+     * server would count it against the rollout); the slot keeps the verified chunks and the next check-in that
+     * offers the image resumes it.
      */
     private void pause(Staging s, Throwable e) {
         synchronized (lock) {
