@@ -177,14 +177,19 @@ final class ImageStager {
      */
     private void pause(Staging s, Throwable e) {
         synchronized (lock) {
-            if (staging == s) {
-                staging = null;
-            }
-            s.cancel();
+            drop(s);
             log.warn("event=staging_paused device={} role={} image={} error={} "
                     + "(resumes at the next check-in that offers it)", config.deviceId(), role,
                     s.manifest.rootDigest().shortHex(), e.toString());
         }
+    }
+
+    /** Stops {@code s} and forgets it, unless another staging has taken its place. Under the lock. */
+    private void drop(Staging s) {
+        if (staging == s) {
+            staging = null;
+        }
+        s.cancel();
     }
 
     /** Whether a staging failure is the server or the network being away rather than the image or the box. */
@@ -201,10 +206,7 @@ final class ImageStager {
 
     private void fail(Staging s, Throwable e) {
         synchronized (lock) {
-            if (staging == s) {
-                staging = null;
-            }
-            s.cancel();
+            drop(s);
             log.warn("event=staging_failed device={} role={} image={} error={}", config.deviceId(), role,
                     s.manifest.rootDigest().shortHex(), e.toString());
             reporter.accept(new DeviceReport(ReportType.STAGE_FAILED, role, s.manifest.rootDigest(), s.target,

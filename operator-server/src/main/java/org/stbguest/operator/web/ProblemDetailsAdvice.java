@@ -26,11 +26,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> api(ApiException e) {
         ResponseEntity<ProblemDetail> r = problem(e.status(), e.code(), e.getMessage());
-        if (e instanceof ApiException.Unavailable u && u.retryAfterSeconds() > 0) {
-            return ResponseEntity.status(r.getStatusCode()).header("Retry-After",
-                    Integer.toString(u.retryAfterSeconds())).body(r.getBody());
-        }
-        return r;
+        return e instanceof ApiException.Unavailable u && u.retryAfterSeconds() > 0
+                ? retryAfter(r, u.retryAfterSeconds()) : r;
     }
 
     @ExceptionHandler(org.stbguest.operator.DomainException.class)
@@ -73,7 +70,12 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         log.warn("event=database_unavailable error={}", e.toString());
         ResponseEntity<ProblemDetail> r = problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
                 "the database cannot be reached; retry shortly");
-        return ResponseEntity.status(r.getStatusCode()).header("Retry-After", "5").body(r.getBody());
+        return retryAfter(r, 5);
+    }
+
+    private static ResponseEntity<ProblemDetail> retryAfter(ResponseEntity<ProblemDetail> r, int seconds) {
+        return ResponseEntity.status(r.getStatusCode()).header("Retry-After", Integer.toString(seconds))
+                .body(r.getBody());
     }
 
     /**
